@@ -1,0 +1,41 @@
+# Claimtrack: `make demo` to try it on this machine, `make test` to run the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install demo demo-data test worker beat migrate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+## Load the demo (editor account, demo corpus processed) without serving.
+demo-data: migrate
+	$(BIN)/python manage.py demo_setup
+
+## Load the demo and serve the admin on http://$(HOST)/admin/
+demo: demo-data
+	$(BIN)/python manage.py runserver $(HOST)
+
+## Run the test suite (SQLite and in-process tasks unless DATABASE_URL / CELERY_BROKER_URL say otherwise).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	mkdir -p var
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+
+from claims.models import Article, Claim
+from claims.roles import roles_ensure
+
+DEMO_CORPUS = settings.BASE_DIR / "demo" / "corpus"
+SEED_DIR = settings.BASE_DIR.parent / "shared" / "data" / "seed"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: an editor account (login printed), the demo corpus and, when "
+        "../shared/data/seed is present, the seed article — all processed. Safe to re-run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="editor")
+
+    def handle(self, *args, username, **options):
+        groups = roles_ensure()
+        password = os.environ.get("DEMO_EDITOR_PASSWORD") or secrets.token_urlsafe(12)
+        User = get_user_model()
+        user, _ = User.objects.get_or_create(username=username)
+        user.is_staff = True
+        user.is_superuser = False
+        user.set_password(password)
+        user.save()
+        user.groups.add(groups["Editors"])
+
+        self._ingest([str(DEMO_CORPUS)])
+        seed_files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
+        for seed in seed_files:
+            self._ingest([str(seed)], source="teleSUR", published="2022-01-11")
+
+        by_state = dict(Article.objects.values_list("state").annotate(n=Count("id")))
+        sources = Article.objects.values("source").distinct().count()
+        self.stdout.write(
+            f"Articles: {sum(by_state.values())} from {sources} sources "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(by_state.items()))}); "
+            f"claims: {Claim.objects.count()}."
+        )
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo editor login: username {username!r}, password {password!r} "
+            "(set DEMO_EDITOR_PASSWORD to choose it)."
+        ))
+
+    def _ingest(self, paths: list[str], **options) -> None:
+        try:
+            call_command("ingest_articles", *paths, no_progress=True, stdout=self.stdout,
+                         stderr=self.stderr, **options)
+        except CommandError as exc:
+            raise CommandError(f"Demo ingestion failed: {exc}") from exc
+
+

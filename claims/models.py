@@ -1,0 +1,230 @@
+"""The domain: sources, articles, claimants, claims and the review trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Source(models.Model):
+    """A news outlet."""
+
+    name = models.CharField(max_length=200, unique=True)
+    domain = models.CharField(
+        max_length=253, blank=True, help_text="Host name of the outlet's site, e.g. example.com."
+    )
+    country = models.CharField(max_length=100, blank=True)
+    feed_urls = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=~Q(domain=""), name="source_unique_domain"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(models.Model):
+    """One news article; its processing state here is the source of truth for the workers."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles")
+    url = models.URLField(
+        "canonical URL", max_length=2000, null=True, blank=True,
+        help_text="Canonical address; articles are unique by it when it is known.",
+    )
+    title = models.CharField(max_length=500)
+    published_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(help_text="Cleaned article text; claim offsets point into it.")
+    content_hash = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the normalised text, to catch duplicates."
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    error = models.TextField(blank=True, help_text="Why processing failed, for editors.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    extractor_version = models.CharField(max_length=32, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="submitted_articles",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=Q(url__isnull=False), name="article_unique_url"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="failed") | ~Q(error=""), name="article_failed_has_error"
+            ),
+        ]
+        indexes = [
+            # The sweep scans by state and age.
+            models.Index(fields=["state", "state_changed_at"], name="article_state_age_idx"),
+            models.Index(fields=["source", "-published_at"], name="article_source_pub_idx"),
+            models.Index(fields=["-published_at"], name="article_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:claims_article_change", args=[self.pk])
+
+
+class Claimant(models.Model):
+    """A person or organisation that makes claims."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        COUNTRY = "country", "Country or government"
+        GROUP = "group", "Group"
+        UNKNOWN = "unknown", "Unknown"
+
+    name = models.CharField(max_length=300)
+    key = models.CharField(
+        max_length=300, unique=True, help_text="Normalised name used to merge mentions."
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.UNKNOWN)
+    role = models.CharField(max_length=300, blank=True, help_text="Role or affiliation.")
+    family = models.CharField(
+        max_length=200, blank=True, db_index=True,
+        help_text="The body the claimant speaks for: Russia, Moscow and the Kremlin share one.",
+    )
+    aliases = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+class Claim(models.Model):
+    """One statement in one article, with character offsets into ``article.text``."""
+
+    class Kind(models.TextChoices):
+        ASSERTION = "assertion", "Assertion"
+        ALLEGATION = "allegation", "Allegation"
+        DENIAL = "denial", "Denial"
+        QUOTE = "quote", "Quote"
+        WARNING = "warning", "Warning / prediction"
+        NOT_CLAIM = "not_claim", "Not a claim"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_REVIEW = "in_review", "In review"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        PUBLISHED = "published", "Published"
+        DISMISSED = "dismissed", "Dismissed"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    claimant = models.ForeignKey(
+        Claimant, null=True, blank=True, on_delete=models.PROTECT, related_name="claims",
+        help_text="Empty: the outlet's own statement.",
+    )
+    text = models.TextField(help_text="The claimed content, exactly as in the article.")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    sentence_start = models.PositiveIntegerField()
+    sentence_end = models.PositiveIntegerField()
+    claimant_mention = models.CharField(max_length=300, blank=True)
+    cue = models.CharField(max_length=200, blank=True)
+    cue_start = models.PositiveIntegerField(null=True, blank=True)
+    cue_end = models.PositiveIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind_cues = models.JSONField(default=list, blank=True, help_text="Words that decided the kind.")
+    negated = models.BooleanField(default=False)
+    hedged = models.BooleanField(default=False)
+    checkworthiness = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    extractor_version = models.CharField(max_length=32)
+    # Set when the engine version changed under a claim an editor had already touched:
+    # the claim is kept for the editor instead of being silently replaced.
+    stale = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["article_id", "start"]
+        constraints = [
+            # One extraction of a span per article: a redelivered task cannot add a second copy.
+            models.UniqueConstraint(
+                fields=["article", "start", "end", "kind"], name="claim_unique_span_kind"
+            ),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_span_not_empty"),
+            models.CheckConstraint(
+                condition=Q(sentence_start__lte=F("start")) & Q(sentence_end__gte=F("end")),
+                name="claim_inside_sentence",
+            ),
+        ]
+        indexes = [
+            # The review queue: status first, most check-worthy first.
+            models.Index(fields=["status", "-checkworthiness"], name="claim_queue_idx"),
+            models.Index(fields=["kind", "status"], name="claim_kind_status_idx"),
+            models.Index(fields=["claimant", "status"], name="claim_claimant_status_idx"),
+            models.Index(fields=["-updated_at"], name="claim_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        return text
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:claims_claim_change", args=[self.pk])
+
+    @property
+    def is_touched(self) -> bool:
+        """An editor has acted on this claim: re-extraction must keep it."""
+        return self.status != self.Status.NEW or self.events.exists()
+
+
+class ReviewEvent(models.Model):
+    """The review trail: one row per status change, verdict, assignment or edit."""
+
+    class Action(models.TextChoices):
+        STATUS = "status", "Status change"
+        VERDICT = "verdict", "Verdict"
+        ASSIGN = "assign", "Assignment"
+        EDIT = "edit", "Edit"
+        NOTE = "note", "Note"
+        REEXTRACTED = "reextracted", "Kept at re-extraction"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="review_events", help_text="Empty: the system.",
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+        indexes = [models.Index(fields=["claim", "created_at"], name="event_claim_time_idx")]
+
+    def __str__(self) -> str:
+        who = self.actor or "system"
+        return f"{self.get_action_display()} by {who} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,421 @@
+"""Database writes and state changes. Views, admin actions, commands and tasks call these."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from claims import engine
+from claims.errors import ArticleTooLarge, DuplicateArticle, EmptyArticle, InvalidArticle, NotUTF8
+from claims.models import Article, Claim, Claimant, ReviewEvent, Source
+from claims.urlcheck import canonical_url, url_domain
+
+logger = logging.getLogger(__name__)
+
+# Shorter than this after cleaning, a "text" is a headline or a scraping failure, not an article.
+MIN_ARTICLE_CHARS = 40
+_WS = re.compile(r"\s+")
+
+
+# --- Ingestion --------------------------------------------------------------------------------
+
+
+def _decode(value: str | bytes, what: str) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotUTF8(
+                f"The {what} is not valid UTF-8 (byte {exc.start}): re-encode it as UTF-8."
+            ) from None
+    return value
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text with case and white space folded, so a re-formatted copy matches."""
+    normalised = _WS.sub(" ", unicodedata.normalize("NFC", text)).strip().casefold()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def html_main_text(html: str) -> tuple[str, dict]:
+    """Main text and metadata of an article page; navigation, ads and scripts are dropped."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        html, include_comments=False, include_tables=False, with_metadata=True,
+        favor_precision=True,
+    )
+    if document is None:
+        return "", {}
+    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    return data.get("text") or "", {
+        "title": data.get("title") or "",
+        "url": data.get("url") or "",
+        "date": data.get("date") or "",
+        "sitename": data.get("sitename") or "",
+    }
+
+
+def source_for(*, name: str = "", url: str | None = None) -> Source:
+    """The outlet named ``name`` (or, unnamed, the one owning the URL's domain), created once."""
+    name = _WS.sub(" ", name or "").strip()
+    domain = url_domain(url) if url else ""
+    if not name:
+        existing = Source.objects.filter(domain=domain).first()
+        if existing:
+            return existing
+        name = domain
+    source = Source.objects.filter(name__iexact=name).first()
+    if source is None:
+        taken = bool(domain) and Source.objects.filter(domain=domain).exists()
+        source, _ = Source.objects.get_or_create(
+            name=name, defaults={"domain": "" if taken else domain}
+        )
+    elif domain and not source.domain and not Source.objects.filter(domain=domain).exists():
+        Source.objects.filter(pk=source.pk, domain="").update(domain=domain)
+    return source
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """A validated, cleaned article not yet stored."""
+
+    title: str
+    source_name: str
+    url: str | None
+    published_at: datetime | None
+    text: str
+    content_hash: str
+
+
+def article_prepare(
+    *,
+    title: str = "",
+    source_name: str = "",
+    text: str | bytes | None = None,
+    html: str | bytes | None = None,
+    url: str | None = None,
+    published_at: datetime | None = None,
+    default_title: str = "",
+) -> PreparedArticle:
+    """Validate and clean an article; raise an IngestError subclass that says what is wrong.
+
+    Writes nothing, so forms can call it to show the error next to the input.
+    """
+    if (text is None) == (html is None):
+        raise InvalidArticle("Give the article as text or as HTML (exactly one of them).")
+    raw = text if text is not None else html
+    raw_size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    limit = settings.CLAIMTRACK_ARTICLE_MAX_BYTES
+    if raw_size > limit:
+        raise ArticleTooLarge(
+            f"The article is {raw_size:,} bytes; the limit is {limit:,} bytes "
+            "(CLAIMTRACK_ARTICLE_MAX_BYTES)."
+        )
+    what = "text" if text is not None else "HTML"
+    raw = _decode(raw, what)
+    if "\x00" in raw:
+        raise InvalidArticle(f"The {what} contains NUL bytes; it looks like a binary file.")
+    metadata: dict = {}
+    if html is not None:
+        raw, metadata = html_main_text(raw)
+    cleaned = engine.clean_text(raw).strip()
+    if len(cleaned) < MIN_ARTICLE_CHARS:
+        raise EmptyArticle(
+            f"The article has no text to analyse ({len(cleaned)} characters after cleaning)."
+        )
+
+    url = url or metadata.get("url") or None
+    url = canonical_url(url) if url else None
+    title = _WS.sub(" ", title or metadata.get("title") or default_title or "").strip()
+    if not title:
+        raise InvalidArticle("The article needs a title.")
+    if len(title) > 500:
+        raise InvalidArticle("The title is longer than 500 characters.")
+    source_name = _WS.sub(" ", source_name or metadata.get("sitename") or "").strip()
+    if not source_name and not url:
+        raise InvalidArticle("The article needs a source name or a URL to tell its outlet.")
+    if len(source_name) > 200:
+        raise InvalidArticle("The source name is longer than 200 characters.")
+    if published_at is not None and timezone.is_naive(published_at):
+        published_at = timezone.make_aware(published_at, timezone.utc)
+
+    digest = content_hash(cleaned)
+    duplicate = Article.objects.filter(content_hash=digest).only("id").first()
+    if duplicate is None and url:
+        duplicate = Article.objects.filter(url=url).only("id").first()
+    if duplicate is not None:
+        raise DuplicateArticle(
+            f"This article is already stored as article {duplicate.pk}.", existing_id=duplicate.pk
+        )
+    return PreparedArticle(
+        title=title, source_name=source_name, url=url, published_at=published_at,
+        text=cleaned, content_hash=digest,
+    )
+
+
+def article_create(*, prepared: PreparedArticle, submitted_by=None) -> Article:
+    """Store a prepared article as pending; its processing is enqueued on commit."""
+    try:
+        with transaction.atomic():
+            source = source_for(name=prepared.source_name, url=prepared.url)
+            article = Article.objects.create(
+                source=source, url=prepared.url, title=prepared.title,
+                published_at=prepared.published_at, text=prepared.text,
+                content_hash=prepared.content_hash, submitted_by=submitted_by,
+            )
+            article_enqueue(article_id=article.pk)
+    except IntegrityError:
+        # Lost a race with a concurrent submission of the same article.
+        existing = Article.objects.filter(content_hash=prepared.content_hash).first() or (
+            Article.objects.filter(url=prepared.url).first() if prepared.url else None
+        )
+        if existing is None:
+            raise
+        raise DuplicateArticle(
+            f"This article is already stored as article {existing.pk}.", existing_id=existing.pk
+        ) from None
+    return article
+
+
+def article_ingest(*, submitted_by=None, **fields) -> Article:
+    """Validate, clean and store one article (see ``article_prepare`` for the fields)."""
+    return article_create(prepared=article_prepare(**fields), submitted_by=submitted_by)
+
+
+# --- Processing -------------------------------------------------------------------------------
+
+
+def article_enqueue(*, article_id: int) -> None:
+    """Send the article to the workers once the current transaction commits."""
+    from claims.tasks import article_process_task
+
+    def send() -> None:
+        try:
+            article_process_task.delay(article_id)
+        except BROKER_ERRORS as exc:
+            # The row is committed as pending: the sweep enqueues it when the broker is back.
+            logger.warning("Broker unavailable, article %s waits for the sweep: %s", article_id, exc)
+
+    transaction.on_commit(send)
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    return (KombuOperationalError, ConnectionError, TimeoutError)
+
+
+BROKER_ERRORS = _broker_errors()
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    status: str  # "done", "failed" or "skipped"
+    created: int = 0
+    kept: int = 0
+
+
+def article_fail(*, article_id: int, reason: str) -> bool:
+    """Mark an unfinished article failed with a reason editors can read."""
+    updated = Article.objects.filter(
+        pk=article_id, state__in=[Article.State.PENDING, Article.State.PROCESSING]
+    ).update(state=Article.State.FAILED, error=reason[:2000] or "failed",
+             state_changed_at=timezone.now())
+    return updated == 1
+
+
+def article_process(*, article_id: int) -> ProcessOutcome:
+    """Extract the claims of one article. Safe to run twice, or twice at once.
+
+    The article is taken with a conditional update, the slow extraction runs outside any
+    transaction, and the result is written under a row lock only if the article is still
+    being processed, so a second delivery finds it done and changes nothing.
+    """
+    taken = Article.objects.filter(
+        pk=article_id, state__in=[Article.State.PENDING, Article.State.PROCESSING]
+    ).update(
+        state=Article.State.PROCESSING, state_changed_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
+    if taken != 1:
+        return ProcessOutcome("skipped")
+    article = Article.objects.only("id", "text", "attempts").get(pk=article_id)
+    if article.attempts > settings.CLAIMTRACK_MAX_ATTEMPTS:
+        article_fail(
+            article_id=article_id,
+            reason=f"Gave up after {article.attempts - 1} attempts (worker lost or timed out).",
+        )
+        return ProcessOutcome("failed")
+
+    try:
+        extracted = engine.extract_claims(article.text)
+    except Exception as exc:  # the engine is deterministic: a retry would fail the same way
+        logger.exception("Extraction failed for article %s", article_id)
+        article_fail(article_id=article_id, reason=f"Extraction error: {type(exc).__name__}: {exc}")
+        return ProcessOutcome("failed")
+
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article_id)
+        if locked.state != Article.State.PROCESSING:
+            return ProcessOutcome("skipped")
+        created, kept = claims_replace(
+            article=locked, extracted=extracted, version=engine.ENGINE_VERSION
+        )
+        locked.state = Article.State.DONE
+        locked.error = ""
+        locked.extractor_version = engine.ENGINE_VERSION
+        locked.processed_at = locked.state_changed_at = timezone.now()
+        locked.save(
+            update_fields=["state", "error", "extractor_version", "processed_at",
+                           "state_changed_at", "updated_at"]
+        )
+    return ProcessOutcome("done", created=created, kept=kept)
+
+
+def article_reprocess(*, article: Article) -> bool:
+    """Queue an article for extraction again (after an engine change, or a failure)."""
+    with transaction.atomic():
+        updated = Article.objects.filter(pk=article.pk).exclude(
+            state=Article.State.PROCESSING
+        ).update(state=Article.State.PENDING, error="", attempts=0,
+                 state_changed_at=timezone.now())
+        if updated:
+            article_enqueue(article_id=article.pk)
+    return bool(updated)
+
+
+def claimant_key(name: str) -> str:
+    key = unicodedata.normalize("NFKC", name).casefold()
+    key = re.sub(r"^the\s+", "", _WS.sub(" ", key).strip())
+    return key[:300]
+
+
+def claimant_resolve(ref: engine.ClaimantRef, cache: dict[str, Claimant]) -> Claimant:
+    """The stored claimant for an engine reference, created or enriched once."""
+    key = claimant_key(ref.name)
+    if key in cache:
+        return cache[key]
+    claimant, created = Claimant.objects.get_or_create(
+        key=key,
+        defaults={
+            "name": ref.name[:300], "role": (ref.role or "")[:300],
+            "family": (ref.family or key)[:200],
+            "kind": ref.kind if ref.kind in Claimant.Kind.values else Claimant.Kind.UNKNOWN,
+            "aliases": sorted(set(ref.aliases)),
+        },
+    )
+    if not created:
+        aliases = sorted(set(claimant.aliases) | set(ref.aliases))
+        changed = aliases != claimant.aliases
+        claimant.aliases = aliases
+        if ref.role and not claimant.role:
+            claimant.role, changed = ref.role[:300], True
+        if changed:
+            claimant.save(update_fields=["aliases", "role"])
+    cache[key] = claimant
+    return claimant
+
+
+def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, int]:
+    """Replace the article's machine-made claims with a new extraction.
+
+    Claims an editor has acted on are kept (and flagged stale when the engine changed),
+    never silently replaced. Returns (created, kept).
+    """
+    touched = Exists(ReviewEvent.objects.filter(claim=OuterRef("pk")))
+    current = Claim.objects.filter(article=article).annotate(touched=touched)
+    kept = [c for c in current if c.touched or c.status != Claim.Status.NEW]
+    Claim.objects.filter(article=article).exclude(pk__in=[c.pk for c in kept]).delete()
+    kept_spans = {(c.start, c.end, c.kind): c for c in kept}
+
+    cache: dict[str, Claimant] = {}
+    new_claims = []
+    seen = set()
+    for item in extracted:
+        span = (item.content.start, item.content.end, item.kind)
+        if span in seen:
+            continue
+        seen.add(span)
+        if span in kept_spans:
+            # The engine still finds the claim an editor worked on: it is current, not stale.
+            claim = kept_spans.pop(span)
+            Claim.objects.filter(pk=claim.pk).update(stale=False, extractor_version=version)
+            continue
+        cue = item.cue
+        new_claims.append(Claim(
+            article=article,
+            claimant=claimant_resolve(item.claimant, cache) if item.claimant else None,
+            claimant_mention=(item.claimant.mention.text if item.claimant and item.claimant.mention
+                              else "")[:300],
+            text=item.content.text, start=item.content.start, end=item.content.end,
+            sentence_start=item.sentence.start, sentence_end=item.sentence.end,
+            cue=(cue.text if cue else "")[:200],
+            cue_start=cue.start if cue else None, cue_end=cue.end if cue else None,
+            kind=item.kind, kind_cues=list(item.cue_words), negated=item.negated,
+            hedged=item.hedged, checkworthiness=getattr(item, "checkworthiness", None),
+            extractor_version=version,
+        ))
+    Claim.objects.bulk_create(new_claims)
+    for claim in kept_spans.values():
+        if claim.extractor_version != version:
+            Claim.objects.filter(pk=claim.pk).update(stale=True)
+            ReviewEvent.objects.create(
+                claim=claim, action=ReviewEvent.Action.REEXTRACTED,
+                note=(f"Extractor {version} no longer finds this claim as it was "
+                      f"(extracted by {claim.extractor_version}); kept because an editor "
+                      "acted on it."),
+                data={"from_version": claim.extractor_version, "to_version": version},
+            )
+    return len(new_claims), len(kept)
+
+
+def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue articles accepted but not finished in time; fail those out of attempts.
+
+    Each article is claimed by a conditional update on its state timestamp, so two sweeps
+    running at once enqueue it only once.
+    """
+    now = now or timezone.now()
+    pending_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
+    processing_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
+    stuck = (
+        Article.objects.filter(state=Article.State.PENDING, state_changed_at__lt=pending_cutoff)
+        | Article.objects.filter(
+            state=Article.State.PROCESSING, state_changed_at__lt=processing_cutoff
+        )
+    ).values_list("id", "state", "state_changed_at", "attempts")
+    counts = {"requeued": 0, "failed": 0}
+    for article_id, state, changed_at, attempts in stuck.iterator():
+        if attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
+            if article_fail(
+                article_id=article_id,
+                reason=f"Gave up after {attempts} attempts (worker lost or timed out).",
+            ):
+                counts["failed"] += 1
+            continue
+        with transaction.atomic():
+            claimed = Article.objects.filter(
+                pk=article_id, state=state, state_changed_at=changed_at
+            ).update(state_changed_at=now)
+            if claimed:
+                article_enqueue(article_id=article_id)
+                counts["requeued"] += 1
+    return counts
+
+
+def review_event_record(*, claim: Claim, actor, action: str, note: str = "",
+                        from_status: str = "", to_status: str = "", data=None) -> ReviewEvent:
+    return ReviewEvent.objects.create(
+        claim=claim, actor=actor, action=action, note=note, from_status=from_status,
+        to_status=to_status, data=data or {},
+    )

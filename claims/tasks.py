@@ -1,0 +1,44 @@
+"""Celery tasks: take ids, call one service, retry only transient failures."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from claims import services
+
+logger = logging.getLogger(__name__)
+
+# Database connection failures pass; anything else from extraction is permanent.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+MAX_RETRIES = 5
+
+
+def backoff(retries: int) -> int:
+    """Seconds before retry number ``retries + 1``: 10, 20, 40, 80, 160."""
+    return 10 * 2**retries
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def article_process_task(self, article_id: int) -> str:
+    try:
+        outcome = services.article_process(article_id=article_id)
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("Article %s: giving up after %s retries: %s", article_id,
+                         self.request.retries, exc)
+            try:
+                services.article_fail(article_id=article_id,
+                                      reason=f"Database unavailable after retries: {exc}")
+            except TRANSIENT_ERRORS:
+                pass  # still down: the sweep finds the article later
+            raise
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return outcome.status
+
+
+@shared_task(acks_late=True)
+def articles_sweep_task() -> dict:
+    return services.articles_sweep()

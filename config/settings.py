@@ -1,0 +1,189 @@
+"""Claimtrack settings: one module, every value from the environment.
+
+Laptop defaults (CLAIMTRACK_ENV=development): SQLite in ./var, tasks run in process.
+Production (CLAIMTRACK_ENV=production, or DEBUG off): PostgreSQL via DATABASE_URL, Redis via
+CELERY_BROKER_URL, and a real SECRET_KEY or the process refuses to start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("CLAIMTRACK_VAR_DIR", str(BASE_DIR / "var")))
+
+CLAIMTRACK_ENV = env_str("CLAIMTRACK_ENV", "development").strip().lower()
+if CLAIMTRACK_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"CLAIMTRACK_ENV={CLAIMTRACK_ENV!r}: use 'development' or 'production'."
+    )
+PRODUCTION = CLAIMTRACK_ENV == "production"
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+
+_DEV_SECRET_KEY = "claimtrack-development-only-insecure-secret-key-do-not-deploy"
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY)
+if (PRODUCTION or not DEBUG) and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 32 characters when "
+        "CLAIMTRACK_ENV=production or DEBUG is off; the development key is refused."
+    )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names served in production.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "claims",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'claimtrack.sqlite3'}"
+DATABASES = {"default": env_database("DATABASE_URL", _default_db)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # SQLite waits for a writer lock instead of failing at once when the demo server and
+    # an in-process task write at the same moment.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+REST_FRAMEWORK = {
+    # No anonymous writes anywhere; endpoints open reads explicitly.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
+
+# --- Celery -------------------------------------------------------------------------------
+# Unset broker: the embedded default runs every task in process, right after the commit.
+CELERY_BROKER_URL = env_redis_url("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
+# Tasks write their outcome to the database (the source of truth); results are not read.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged only after it finished, and re-queued if its worker dies, so a
+# killed worker loses nothing; tasks are idempotent, so a second delivery is harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per process: long extraction jobs don't sit behind each other.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, 5)
+# Redis re-delivers an unacknowledged message after this long; above the hard time limit so
+# a running task is never delivered twice just for being slow.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker is down, a web request gives up publishing quickly: the article row is
+# already committed as pending and the sweep enqueues it once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "claimtrack")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = True
+
+# --- Claimtrack -----------------------------------------------------------------------------
+# Largest article accepted, in bytes of UTF-8 text or HTML (a long feature is ~100 kB).
+CLAIMTRACK_ARTICLE_MAX_BYTES = env_int("CLAIMTRACK_ARTICLE_MAX_BYTES", 2_000_000, minimum=1000)
+# The sweep re-enqueues articles left pending or processing for longer than these.
+CLAIMTRACK_PENDING_TIMEOUT = env_int("CLAIMTRACK_PENDING_TIMEOUT", 600, minimum=1)
+CLAIMTRACK_PROCESSING_TIMEOUT = env_int(
+    "CLAIMTRACK_PROCESSING_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=1
+)
+CLAIMTRACK_MAX_ATTEMPTS = env_int("CLAIMTRACK_MAX_ATTEMPTS", 5, minimum=1)
+CLAIMTRACK_SWEEP_INTERVAL = env_int("CLAIMTRACK_SWEEP_INTERVAL", 300, minimum=5)
+
+CELERY_BEAT_SCHEDULE = {
+    "articles-sweep": {
+        "task": "claims.tasks.articles_sweep_task",
+        "schedule": CLAIMTRACK_SWEEP_INTERVAL,
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from config.celery import app as celery_app
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SEED_PATH = SHARED_DATA / "seed" / "telesur-2022-01-11-us-envoy-nato-open-door.txt"
+
+
+def require(condition: bool, why: str) -> None:
+    """Skip a test whose service is missing, or fail it when REQUIRE_SERVICES=1 (CI)."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {why}", pytrace=False)
+    pytest.skip(why)
+
+
+@pytest.fixture(autouse=True)
+def in_process_tasks(request):
+    """Run tasks in process, as the embedded default does, unless a test needs real workers."""
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def seed_text() -> str:
+    require(SEED_PATH.is_file(), f"the seed article is missing at {SEED_PATH}")
+    return SEED_PATH.read_text(encoding="utf-8")

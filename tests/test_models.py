@@ -1,0 +1,72 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from claims.models import Article, Claim
+from tests.factories import (
+    ArticleFactory, ClaimFactory, ReviewEventFactory, SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_refuses_two_articles_with_one_canonical_url():
+    first = ArticleFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFactory(url=first.url)
+
+
+def test_it_allows_many_articles_without_url():
+    ArticleFactory(url=None)
+    ArticleFactory(url=None)
+    assert Article.objects.filter(url__isnull=True).count() == 2
+
+
+def test_it_refuses_two_articles_with_one_content_hash():
+    first = ArticleFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFactory(text=first.text)
+
+
+def test_it_refuses_a_failed_article_without_a_reason():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFactory(state=Article.State.FAILED, error="")
+    assert ArticleFactory(state=Article.State.FAILED, error="boom").error == "boom"
+
+
+def test_it_refuses_two_sources_with_one_domain_but_allows_blank_domains():
+    SourceFactory(domain="same.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SourceFactory(domain="same.example")
+    SourceFactory(domain="")
+    SourceFactory(domain="")
+
+
+def test_it_refuses_an_empty_claim_span():
+    article = ArticleFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimFactory(article=article, start=5, end=5, sentence_start=0, sentence_end=10)
+
+
+def test_it_refuses_a_claim_outside_its_sentence():
+    article = ArticleFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimFactory(article=article, start=0, end=20, sentence_start=0, sentence_end=10)
+
+
+def test_it_refuses_the_same_span_and_kind_twice_in_one_article():
+    claim = ClaimFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimFactory(article=claim.article, start=claim.start, end=claim.end, kind=claim.kind)
+
+
+def test_it_counts_a_claim_with_review_events_as_touched():
+    fresh = ClaimFactory()
+    assert not fresh.is_touched
+    ReviewEventFactory(claim=fresh)
+    assert fresh.is_touched
+    assert ClaimFactory(status=Claim.Status.IN_REVIEW).is_touched
+
+
+def test_it_slices_the_claim_text_out_of_the_article():
+    claim = ClaimFactory()
+    assert claim.article.text[claim.start:claim.end] == claim.text

@@ -1,0 +1,74 @@
+"""Settings fail at start with a message naming the bad variable (run in a fresh process)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from config.env import env_bool, env_int
+
+BASE_ENV = {k: v for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG",
+                         "CLAIMTRACK_ENV", "ALLOWED_HOSTS"}}
+STRONG_KEY = "x" * 20 + "a-real-random-secret-value-here"
+
+
+def start_django(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        env={**BASE_ENV, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_it_starts_with_laptop_defaults():
+    result = start_django()
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({"DEBUG": "maybe"}, "DEBUG"),
+    ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
+    ({"CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
+    ({"CLAIMTRACK_ARTICLE_MAX_BYTES": "lots"}, "CLAIMTRACK_ARTICLE_MAX_BYTES"),
+    ({"CLAIMTRACK_ENV": "staging"}, "CLAIMTRACK_ENV"),
+])
+def test_it_refuses_to_start_with_a_bad_value_and_names_the_variable(env, variable):
+    result = start_django(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr
+
+
+def test_it_refuses_production_with_the_default_secret():
+    result = start_django(CLAIMTRACK_ENV="production", ALLOWED_HOSTS="claims.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_refuses_debug_off_with_the_default_secret():
+    result = start_django(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_starts_in_production_with_a_real_secret_and_hosts():
+    result = start_django(CLAIMTRACK_ENV="production", SECRET_KEY=STRONG_KEY,
+                          ALLOWED_HOSTS="claims.example")
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_requires_allowed_hosts_in_production():
+    result = start_django(CLAIMTRACK_ENV="production", SECRET_KEY=STRONG_KEY)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_it_parses_booleans_and_numbers(monkeypatch):
+    monkeypatch.setenv("FLAG", "Yes")
+    monkeypatch.setenv("COUNT", "12")
+    assert env_bool("FLAG") is True
+    assert env_int("COUNT", 3) == 12
+    assert env_int("UNSET_COUNT_VARIABLE", 3) == 3

@@ -1,0 +1,218 @@
+"""Processing is idempotent, retries only transient failures, and loses nothing."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from claims import engine, services, tasks
+from claims.models import Article, Claim, ReviewEvent
+from config.celery import app as celery_app
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STORY = (
+    "Julia Marsh, the harbour master, said on Monday that the port handled 40 ships in a day. "
+    "The shipping company denied that it had cut wages. "
+    '"We will reopen the north quay in March," Marsh told reporters.'
+)
+
+
+def pending_article(**fields):
+    return ArticleFactory(text=fields.pop("text", STORY), state=Article.State.PENDING, **fields)
+
+
+def claim_rows(article):
+    return sorted(article.claims.values_list("start", "end", "kind", "claimant__name"))
+
+
+def test_it_processes_an_article_into_claims():
+    article = pending_article()
+    assert tasks.article_process_task.delay(article.pk).get() == "done"
+    article.refresh_from_db()
+    assert article.state == Article.State.DONE
+    assert article.extractor_version == engine.ENGINE_VERSION
+    assert article.attempts == 1
+    assert article.claims.count() >= 2
+    for claim in article.claims.all():
+        assert article.text[claim.start:claim.end] == claim.text
+
+
+def test_it_leaves_one_set_of_claims_when_a_task_is_delivered_twice():
+    article = pending_article()
+    tasks.article_process_task.delay(article.pk)
+    first = claim_rows(article)
+    ids = set(article.claims.values_list("id", flat=True))
+    assert tasks.article_process_task.delay(article.pk).get() == "skipped"
+    assert claim_rows(article) == first
+    assert set(article.claims.values_list("id", flat=True)) == ids
+
+
+def test_it_takes_over_an_article_left_processing_by_a_dead_worker():
+    article = pending_article(state=Article.State.PROCESSING, attempts=1)
+    Claim.objects.create(  # a half-written set cannot exist (one transaction), but be strict
+        article=article, text=STORY[:10], start=0, end=10, sentence_start=0, sentence_end=10,
+        kind=Claim.Kind.ASSERTION, extractor_version="old",
+    )
+    assert tasks.article_process_task.delay(article.pk).get() == "done"
+    article.refresh_from_db()
+    assert article.attempts == 2
+    assert not article.claims.filter(extractor_version="old").exists()
+
+
+def test_it_discards_a_result_when_another_delivery_finished_first():
+    article = pending_article()
+    real_extract = engine.extract_claims
+
+    def finish_elsewhere(text):
+        result = real_extract(text)
+        Article.objects.filter(pk=article.pk).update(state=Article.State.DONE)
+        return result
+
+    with mock.patch.object(engine, "extract_claims", side_effect=finish_elsewhere):
+        outcome = services.article_process(article_id=article.pk)
+    assert outcome.status == "skipped"
+    assert not article.claims.exists()
+
+
+def test_it_marks_an_article_failed_with_the_reason_when_extraction_breaks():
+    article = pending_article()
+    with mock.patch.object(engine, "extract_claims", side_effect=ValueError("bad offsets")):
+        assert tasks.article_process_task.delay(article.pk).get() == "failed"
+    article.refresh_from_db()
+    assert article.state == Article.State.FAILED
+    assert "ValueError: bad offsets" in article.error
+
+
+def test_it_retries_a_transient_database_error_with_growing_delays():
+    article = pending_article()
+    with mock.patch.object(services, "article_process",
+                           side_effect=OperationalError("server closed the connection")), \
+            mock.patch.object(tasks.article_process_task, "retry",
+                              side_effect=RuntimeError("retry scheduled")) as retry:
+        with pytest.raises(RuntimeError, match="retry scheduled"):
+            tasks.article_process_task.apply(args=[article.pk], throw=True)
+    assert retry.call_args.kwargs["countdown"] == tasks.backoff(0) == 10
+    assert tasks.backoff(3) == 80
+    article.refresh_from_db()
+    assert article.state == Article.State.PENDING  # nothing lost: still waiting
+
+
+def test_it_fails_the_article_when_transient_errors_outlast_the_retries():
+    article = pending_article()
+    with mock.patch.object(services, "article_process",
+                           side_effect=OperationalError("still down")):
+        result = tasks.article_process_task.apply(
+            args=[article.pk], retries=tasks.MAX_RETRIES, throw=False)
+    assert result.failed()
+    article.refresh_from_db()
+    assert article.state == Article.State.FAILED
+    assert "still down" in article.error
+
+
+def test_it_gives_up_after_too_many_attempts(settings):
+    settings.CLAIMTRACK_MAX_ATTEMPTS = 3
+    article = pending_article(state=Article.State.PROCESSING, attempts=3)
+    assert tasks.article_process_task.delay(article.pk).get() == "failed"
+    article.refresh_from_db()
+    assert article.state == Article.State.FAILED
+    assert "Gave up after 3 attempts" in article.error
+
+
+def test_the_sweep_requeues_stuck_articles_and_leaves_fresh_ones(settings):
+    settings.CLAIMTRACK_PENDING_TIMEOUT = 600
+    settings.CLAIMTRACK_PROCESSING_TIMEOUT = 900
+    long_ago = timezone.now() - timedelta(hours=1)
+    stuck_pending = pending_article(state_changed_at=long_ago)
+    stuck_processing = pending_article(
+        text=STORY + " Two.", state=Article.State.PROCESSING, state_changed_at=long_ago,
+        attempts=1)
+    fresh = pending_article(text=STORY + " Three.")
+    with mock.patch.object(tasks.article_process_task, "delay") as delay:
+        counts = tasks.articles_sweep_task.delay().get()
+    assert counts == {"requeued": 2, "failed": 0}
+    assert sorted(c.args[0] for c in delay.call_args_list) == sorted(
+        [stuck_pending.pk, stuck_processing.pk])
+    fresh.refresh_from_db()
+    assert fresh.state == Article.State.PENDING
+
+
+def test_the_sweep_processes_what_it_requeues_in_process():
+    article = pending_article(state_changed_at=timezone.now() - timedelta(days=1))
+    services.articles_sweep()
+    article.refresh_from_db()
+    assert article.state == Article.State.DONE
+
+
+def test_two_sweeps_enqueue_a_stuck_article_once():
+    pending_article(state_changed_at=timezone.now() - timedelta(days=1))
+    with mock.patch.object(tasks.article_process_task, "delay") as delay:
+        services.articles_sweep()
+        services.articles_sweep()
+    assert delay.call_count == 1
+
+
+def test_the_sweep_fails_articles_out_of_attempts(settings):
+    settings.CLAIMTRACK_MAX_ATTEMPTS = 2
+    article = pending_article(state=Article.State.PROCESSING, attempts=2,
+                              state_changed_at=timezone.now() - timedelta(days=1))
+    assert services.articles_sweep() == {"requeued": 0, "failed": 1}
+    article.refresh_from_db()
+    assert article.state == Article.State.FAILED
+
+
+def test_it_keeps_the_article_pending_when_the_broker_is_down(django_capture_on_commit_callbacks):
+    saved = (celery_app.conf.broker_url, celery_app._pool)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    celery_app._pool = None  # connect afresh, to the dead address
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            article = services.article_ingest(
+                title="Quay news", source_name="Harbour Times", text=STORY)
+    finally:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app.conf.broker_url, celery_app._pool = saved
+        celery_app.conf.task_always_eager = True
+    article.refresh_from_db()
+    assert article.state == Article.State.PENDING
+    assert not article.claims.exists()
+    services.articles_sweep(now=timezone.now() + timedelta(days=1))
+    article.refresh_from_db()
+    assert article.state == Article.State.DONE
+
+
+def test_reextraction_keeps_claims_an_editor_touched_and_flags_them():
+    article = pending_article()
+    services.article_process(article_id=article.pk)
+    touched, untouched = list(article.claims.order_by("start"))[:2]
+    ReviewEvent.objects.create(claim=touched, actor=UserFactory(),
+                               action=ReviewEvent.Action.NOTE, note="checking the figure")
+    Claim.objects.filter(pk=touched.pk).update(start=1, text=STORY[1:touched.end])
+
+    with mock.patch.object(engine, "ENGINE_VERSION", "99.0"):
+        assert services.article_reprocess(article=article)
+    touched.refresh_from_db()
+    assert touched.stale is True
+    assert touched.events.filter(action=ReviewEvent.Action.REEXTRACTED).exists()
+    assert not Claim.objects.filter(pk=untouched.pk).exists()
+    assert article.claims.filter(extractor_version="99.0").count() >= 2
+    article.refresh_from_db()
+    assert article.extractor_version == "99.0"
+
+
+def test_reextraction_leaves_a_touched_claim_current_when_it_is_found_again():
+    article = pending_article()
+    services.article_process(article_id=article.pk)
+    claim = article.claims.order_by("start").first()
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.IN_REVIEW)
+    with mock.patch.object(engine, "ENGINE_VERSION", "99.0"):
+        services.article_reprocess(article=article)
+    claim.refresh_from_db()
+    assert claim.stale is False
+    assert claim.extractor_version == "99.0"
+    assert article.claims.filter(start=claim.start, end=claim.end, kind=claim.kind).count() == 1
