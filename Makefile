@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install demo demo-data test worker beat migrate clean
+.PHONY: install demo demo-data test worker beat migrate clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ beat: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+## Benchmarks (results go in docs/benchmarks.md)
+bench: install
+	$(BIN)/python bench/extraction.py

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 from django.utils import timezone
@@ -47,7 +48,7 @@ def parse_published(value) -> datetime | None:
         parsed = None
     if parsed is None:
         raise InvalidArticle(f"'published' {value!r} is not an ISO 8601 date or date-time.")
-    return timezone.make_aware(parsed, timezone.utc) if timezone.is_naive(parsed) else parsed
+    return timezone.make_aware(parsed, dt_timezone.utc) if timezone.is_naive(parsed) else parsed
 
 
 def detect_format(path: Path, head: bytes) -> str:

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -147,7 +148,7 @@ def article_prepare(
     if len(source_name) > 200:
         raise InvalidArticle("The source name is longer than 200 characters.")
     if published_at is not None and timezone.is_naive(published_at):
-        published_at = timezone.make_aware(published_at, timezone.utc)
+        published_at = timezone.make_aware(published_at, dt_timezone.utc)
 
     digest = content_hash(cleaned)
     duplicate = Article.objects.filter(content_hash=digest).only("id").first()

@@ -98,14 +98,16 @@ def test_it_shows_articles_with_claim_counts_and_states(client, editor):
     assert [a.error for a in page.context["cl"].result_list] == ["Extraction error: boom"]
 
 
-def test_an_editor_adds_an_article_in_the_admin_and_it_is_processed(client, editor):
-    response = client.post(reverse("admin:claims_article_add"), {
-        "title": "Port record", "source_name": "Harbour Times",
-        "url": "https://harbour.example/record", "published_at_0": "2022-01-11",
-        "published_at_1": "10:00:00",
-        "text": "The harbour master said on Monday that the port handled 40 ships in a day.",
-        "html": "",
-    })
+def test_an_editor_adds_an_article_in_the_admin_and_it_is_processed(
+        client, editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:claims_article_add"), {
+            "title": "Port record", "source_name": "Harbour Times",
+            "url": "https://harbour.example/record", "published_at_0": "2022-01-11",
+            "published_at_1": "10:00:00",
+            "text": "The harbour master said on Monday that the port handled 40 ships in a day.",
+            "html": "",
+        })
     assert response.status_code == 302, response.context["adminform"].form.errors
     article = Article.objects.get()
     assert article.submitted_by == editor
@@ -140,10 +142,12 @@ def test_an_editor_cannot_change_sources_or_users(client, editor):
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
 
 
-def test_an_editor_requeues_an_article_with_the_action(client, editor):
+def test_an_editor_requeues_an_article_with_the_action(
+        client, editor, django_capture_on_commit_callbacks):
     article = ArticleFactory(state=Article.State.FAILED, error="boom", attempts=5)
-    response = client.post(reverse("admin:claims_article_changelist"), {
-        "action": "reprocess", "_selected_action": [article.pk]}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:claims_article_changelist"), {
+            "action": "reprocess", "_selected_action": [article.pk]}, follow=True)
     assert response.status_code == 200
     article.refresh_from_db()
     assert article.state == Article.State.DONE

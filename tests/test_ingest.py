@@ -12,7 +12,8 @@ from claims.errors import (
 from claims.models import Article, Claim, Source
 from claims.urlcheck import canonical_url
 
-pytestmark = pytest.mark.django_db
+# Real commits, so processing enqueued with transaction.on_commit runs as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 STORY = (
     "Harbour authorities said on Tuesday that the new ferry line carried 12,000 passengers "

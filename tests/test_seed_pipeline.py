@@ -6,7 +6,8 @@ from django.core.management import call_command
 from claims.models import Article, Claim, Claimant
 from tests.conftest import SEED_PATH
 
-pytestmark = pytest.mark.django_db
+# Real commits, so processing enqueued with transaction.on_commit runs as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -1,0 +1,193 @@
+"""Claimtrack text-analysis engine: pure Python, standard library only, no Django.
+
+Pipeline for one article: ``clean_text`` (once, before storage) → ``split_sentences`` →
+``extract_claims`` (attribution per sentence, claimant resolution across the article, kind and
+flags per claim). Every span is an offset into the exact text passed in.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .attribution import RawAttribution, quote_only, sentence_attributions, speaker_ok
+from .claimants import Resolver
+from .kinds import classify, is_hedged, is_negated, outside_quotes
+from .lexicon import ROLE_WORDS
+from .sentences import split_sentences
+from .text import clean_text
+from .types import KINDS, ClaimantRef, ExtractedClaim, Span
+
+__all__ = [
+    "ENGINE_VERSION",
+    "KINDS",
+    "ClaimantRef",
+    "ExtractedClaim",
+    "Span",
+    "clean_text",
+    "extract_claims",
+    "split_sentences",
+]
+
+ENGINE_VERSION = "0.1.0"
+
+# The outlet's own voice: a finite verb (lower-case, so "United" is not a verb) ...
+_FINITE_RE = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|did|does|held|met|made|took|gave|"
+    r"came|went|told|found|left|won|lost|began|became|rose|fell|paid|sent|spent|built|brought|"
+    r"kept|led|ran|saw|wrote|spoke|struck|sold|stood|hit|put|set|cut|knew|grew|drew|chose|fled|"
+    r"fought|[a-z]{2,}ed|[a-z]{3,}s)\b"
+)
+# ... and something checkable: a number, a date word or a name after the first word.
+_ANCHOR_RE = re.compile(
+    r"\d|\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|(?<=\s)[A-Z][a-z]+"
+)
+_SUBJECTIVE_RE = re.compile(
+    r"\b(?:I|I'm|I’m|we|We|you|You|our|Our|my|My|should|must|ought)\b|!"
+)
+_HEADLINE_COLON_RE = re.compile(r"([^:\n]{2,40}?)\s*(:)\s+(\S.*)")
+_SUBJECT_RE = re.compile(
+    r"((?:[A-Z][\w.'’-]*|the|a|an)(?:\s+[\w.'’-]+){0,6}?)\s+"
+    r"(?:(?:has|have|had)\s+)?(?:[a-z]+ly\s+)?(?:[a-z]{2,}ed|said|told|wrote|made|held|put)\b"
+)
+_END_PUNCT_RE = re.compile(r"[.!?][\"”’)]*$")
+
+
+def _span(text: str, a: int, b: int) -> Span:
+    return Span(a, b, text[a:b])
+
+
+def _trim_sentence(text: str, s: Span) -> tuple[int, int]:
+    b = s.end
+    while b > s.start and text[b - 1] in ".!":
+        b -= 1
+    return s.start, b
+
+
+def _own_statement(text: str, s: Span) -> bool:
+    """Is the sentence a declarative, checkable statement in the outlet's own voice?"""
+    body = outside_quotes(s.text)
+    if s.text.rstrip("\"”’) ").endswith("?") or len(s.text.split()) < 5:
+        return False
+    if not _END_PUNCT_RE.search(s.text):
+        return False  # headline, label or fragment
+    if _SUBJECTIVE_RE.search(body):
+        return False
+    return _FINITE_RE.search(body) is not None and _ANCHOR_RE.search(body) is not None
+
+
+def _headline_attribution(text: str, s: Span) -> RawAttribution | None:
+    """"US Envoy: NATO Won't Discuss ..." — a short speaker before a colon."""
+    m = _HEADLINE_COLON_RE.fullmatch(text, s.start, s.end)
+    if not m:
+        return None
+    speaker = m.group(1).strip()
+    words = speaker.split()
+    if len(words) > 4 or not speaker_ok(speaker):
+        return None
+    from .claimants import family_of_text  # local: only headlines need it
+
+    named = any(w.lower().rstrip(".") in ROLE_WORDS for w in words) or family_of_text(speaker)
+    name_like = len(words) <= 2 and all(w[:1].isupper() for w in words) \
+        and words[0].lower() not in ("the", "a", "an")  # "The Latest: ..." is a rubric
+    if not (named or name_like):
+        return None
+    a, b = m.start(3), s.end
+    while b > a and text[b - 1] in ".!":
+        b -= 1
+    return RawAttribution((s.start, s.end), (a, b), (m.start(2), m.end(2)), ":",
+                          (m.start(1), m.start(1) + len(m.group(1).rstrip())))
+
+
+def _subject(text: str, s: Span) -> tuple[int, int] | None:
+    m = _SUBJECT_RE.match(text, s.start, s.end)
+    if m and speaker_ok(m.group(1)):
+        return m.start(1), m.end(1)
+    return None
+
+
+def extract_claims(text: str, *, include_non_claims: bool = False) -> list[ExtractedClaim]:
+    """Claims in ``text`` (already cleaned), in reading order, with offsets into ``text``.
+
+    With ``include_non_claims`` the sentences that hold no claim are returned too, as kind
+    "not_claim", so a caller can show the whole article.
+    """
+    resolver = Resolver()
+    # (raw attribution, resolver position or None for the outlet's own statement)
+    pending: list[tuple[RawAttribution, int | None]] = []
+    last_pos: int | None = None
+    last_sentence = -10
+    for idx, s in enumerate(split_sentences(text)):
+        raws = sentence_attributions(text, s.start, s.end)
+        if not raws:
+            head = _headline_attribution(text, s)
+            if head:
+                raws = [head]
+        if raws:
+            prev_pos: int | None = None
+            for raw in raws:
+                if raw.speaker is None:
+                    # "..., saying ...": the speaker of the clause before, else the subject.
+                    if prev_pos is None:
+                        subj = _subject(text, s)
+                        if subj is None:
+                            continue
+                        prev_pos = resolver.add(_span(text, *subj))
+                        pos = prev_pos
+                    else:
+                        pos = resolver.same_as(prev_pos, keep_mention=True)
+                else:
+                    role = text[raw.role[0]:raw.role[1]] if raw.role else ""
+                    pos = resolver.add(_span(text, *raw.speaker), role)
+                    prev_pos = pos
+                pending.append((raw, pos))
+            last_pos, last_sentence = prev_pos, idx
+            continue
+        inner = quote_only(text, s.start, s.end)
+        if inner and last_pos is not None and idx - last_sentence <= 1:
+            # A quotation standing alone continues the speaker of the sentence before.
+            raw = RawAttribution((s.start, s.end), inner, None, "", None, quote=True,
+                                 extra={"speaker_from": "previous sentence"})
+            pending.append((raw, resolver.same_as(last_pos, keep_mention=False)))
+            last_sentence = idx
+            continue
+        if _own_statement(text, s):
+            a, b = _trim_sentence(text, s)
+            pending.append((RawAttribution((s.start, s.end), (a, b), None, "", None), None))
+        elif include_non_claims:
+            a, b = _trim_sentence(text, s)
+            pending.append((RawAttribution((s.start, s.end), (a, b), None, "", None,
+                                           extra={"not_claim": True}), None))
+    resolver.finish()
+
+    claims: list[ExtractedClaim] = []
+    for raw, pos in pending:
+        a, b = raw.content
+        claimant = resolver.ref(pos) if pos is not None else None
+        cue = _span(text, *raw.cue) if raw.cue else None
+        if raw.extra.get("not_claim"):
+            kind, cue_words, offset = "not_claim", (), 0
+        elif claimant is None and raw.cue is None:
+            kind, cue_words, offset = "assertion", (), 0
+        else:
+            d = classify(lemma=raw.lemma, cue_text=cue.text if cue else "", nominal=raw.nominal,
+                         quote=raw.quote, content=text[a:b])
+            kind, cue_words, offset = d.kind, d.cue_words, d.content_offset
+        extra = dict(raw.extra)
+        if offset:
+            extra["stated"] = _span(text, a, b)
+            a += offset
+        content = text[a:b]
+        claims.append(ExtractedClaim(
+            content=_span(text, a, b),
+            sentence=_span(text, *raw.sentence),
+            kind=kind,
+            claimant=claimant,
+            cue=cue,
+            cue_words=cue_words,
+            negated=is_negated(content),
+            hedged=is_hedged(content),
+            extra=extra,
+        ))
+    claims.sort(key=lambda c: (c.content.start, c.content.end))
+    return claims
