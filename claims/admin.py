@@ -105,6 +105,9 @@ class ArticleAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     actions = ["reprocess"]
     inlines = [ClaimInline]
+
+    def view_on_site(self, obj):
+        return obj.url  # the outlet's page; None hides the link
     readonly_fields = [
         "source", "url", "title", "published_at", "state", "error", "attempts",
         "extractor_version", "processed_at", "content_hash", "submitted_by", "created_at",
@@ -198,6 +201,10 @@ class ClaimAdmin(admin.ModelAdmin):
     ordering = [F("checkworthiness").desc(nulls_last=True), "-article__published_at", "start"]
     list_per_page = 50
     inlines = [ReviewEventInline]
+    view_on_site = False
+
+    class Media:
+        css = {"all": ["claims/admin.css"]}
     readonly_fields = [
         "in_context", "text", "claimant", "claimant_mention", "cue", "kind", "kind_cues",
         "negated", "hedged", "checkworthiness", "status", "article", "stale",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
 
@@ -84,9 +83,6 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:claims_article_change", args=[self.pk])
 
 
 class Claimant(models.Model):
@@ -188,9 +184,6 @@ class Claim(models.Model):
     def __str__(self) -> str:
         text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
         return text
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:claims_claim_change", args=[self.pk])
 
     @property
     def is_touched(self) -> bool:

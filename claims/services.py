@@ -355,7 +355,9 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
         cue = item.cue
         new_claims.append(Claim(
             article=article,
-            claimant=claimant_resolve(item.claimant, cache) if item.claimant else None,
+            # A ref without a name is an unresolved pronoun: the mention is kept, no claimant.
+            claimant=(claimant_resolve(item.claimant, cache)
+                      if item.claimant and item.claimant.name else None),
             claimant_mention=(item.claimant.mention.text if item.claimant and item.claimant.mention
                               else "")[:300],
             text=item.content.text, start=item.content.start, end=item.content.end,

@@ -132,8 +132,13 @@ REST_FRAMEWORK = {
 # Unset broker: the embedded default runs every task in process, right after the commit.
 CELERY_BROKER_URL = env_redis_url("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    # Never used while tasks run in process; named so Celery does not look for a local broker.
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
+CELERY_RESULT_BACKEND = env_str(
+    "CELERY_RESULT_BACKEND", "" if CELERY_TASK_ALWAYS_EAGER else CELERY_BROKER_URL
+) or None
 # Tasks write their outcome to the database (the source of truth); results are not read.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

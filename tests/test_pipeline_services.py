@@ -38,7 +38,7 @@ def database_url_of_test_db() -> str:
 def services_required():
     require(connection.vendor == "postgresql",
             "DATABASE_URL does not point at PostgreSQL")
-    require(bool(settings.CELERY_BROKER_URL), "CELERY_BROKER_URL is not set")
+    require(settings.CELERY_BROKER_URL.startswith("redis"), "CELERY_BROKER_URL is not a Redis URL")
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1)

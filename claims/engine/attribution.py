@@ -51,6 +51,13 @@ _AUX_IN_SPEAKER_RE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|will|would|can|could|should|"
     r"must|may|might|to|not)\b"
 )
+# "ambassador to NATO", "adviser to the president": "to" inside a role, not an infinitive.
+_ROLE_TO_RE = re.compile(
+    r"\b(?:ambassador|envoy|adviser|advisor|representative|delegate|spokesman|spokeswoman|"
+    r"spokesperson|secretary|minister|aide|assistant|counsel|counselor|counsellor|liaison|"
+    r"emissary|attach[eé])s?\s+to\b",
+    re.I,
+)
 _SPEAKER_DETERMINERS = frozenset(
     "the a an his her their its our some many several two three four both other another one "
     "most few senior top former".split()
@@ -209,7 +216,7 @@ def speaker_ok(phrase: str) -> bool:
     words = phrase.split()
     if not words or len(words) > 12:
         return False
-    if _AUX_IN_SPEAKER_RE.search(phrase):
+    if _AUX_IN_SPEAKER_RE.search(_ROLE_TO_RE.sub("", phrase)):
         return False
     head = words[-1].rstrip(".,").lower().removesuffix("'s").removesuffix("’s")
     first = words[0].lower()

@@ -37,6 +37,12 @@ _NAME_TOKEN_RE = re.compile(r"^(?:[A-Z][\w'’.-]*|[A-Z]\.|de|van|von|bin|al|da|
 _POSSESSIVE_RE = re.compile(r"(?:'s|’s|'|’)$")
 _NORMALISE_RE = re.compile(r"[^\w\s.-]+")
 _TRAILING_PP_RE = re.compile(r"(.*?[A-Z][\w'’.-]*)\s+((?:of|from|for|at|with)\s+\S.*)")
+# "the U.S. envoy to the OSCE": the body after "to" belongs to the role, it names no one.
+_ROLE_TO_TAIL_RE = re.compile(
+    r"^(.*?\b(?:ambassador|envoy|adviser|advisor|representative|delegate|spokesman|spokeswoman|"
+    r"spokesperson|secretary|minister|aide|emissary)s?)\s+to\s+\S.*$",
+    re.I,
+)
 
 
 
@@ -79,6 +85,13 @@ def parse_mention(phrase: str, role: str = "") -> Parsed:
         if before.form == "full" and before.kind == "person":
             before.role = role or f"{before.role} {pp.group(2)}".strip()
             return before
+    role_to = _ROLE_TO_TAIL_RE.match(phrase)
+    if role_to:
+        inner = parse_mention(role_to.group(1))
+        if inner.form == "descriptive":
+            words = phrase.split()
+            name = " ".join(words[1:] if words[0].lower() in _DETERMINERS else words)
+            return Parsed(name, role, inner.kind, "descriptive", inner.head, inner.definite)
     tokens = phrase.split()
     first = tokens[0].lower()
     definite = first in ("the", "this", "that")
@@ -226,7 +239,7 @@ class Resolver:
         pos = len(self._assigned)
         self._assigned.append(idx)
         self._spans.append(mention)
-        if idx is None and parsed.form == "descriptive":
+        if idx is None and parsed.form in ("descriptive", "pronoun"):
             self._pending.append((pos, parsed))
         if idx is not None:
             self._recent.append(idx)
@@ -248,7 +261,7 @@ class Resolver:
     def finish(self) -> None:
         # Forward resolution for descriptive mentions that came before their antecedent.
         for pos, parsed in self._pending:
-            if self._assigned[pos] is not None:
+            if self._assigned[pos] is not None or parsed.form == "pronoun":
                 continue
             fam = family_of_text(parsed.name)
             for idx, ent in enumerate(self.entities):
@@ -260,6 +273,20 @@ class Resolver:
             else:
                 self._assigned[pos] = self._new(parsed)
             self.entities[self._assigned[pos]].mentions.append(parsed.name)
+        # A pronoun met before its antecedent got an entity (a descriptive mention resolved
+        # just above): it points back to the nearest earlier mention of a compatible kind.
+        wanted = {"he", "she", "him", "her"}
+        for pos, parsed in self._pending:
+            if parsed.form != "pronoun" or self._assigned[pos] is not None:
+                continue
+            for earlier in range(pos - 1, -1, -1):
+                idx = self._assigned[earlier]
+                if idx is None:
+                    continue
+                kind = self.entities[idx].kind
+                if (kind in ("person", "unknown")) == (parsed.name.lower() in wanted):
+                    self._assigned[pos] = idx
+                break
 
     def ref(self, pos: int) -> ClaimantRef | None:
         idx = self._assigned[pos]
@@ -268,6 +295,9 @@ class Resolver:
             if span is None:
                 return None
             parsed = parse_mention(span.text)
+            if parsed.form == "pronoun":
+                # "He said" with no one to point back to: a speaker, but not a name.
+                return ClaimantRef(name="", kind="unknown", mention=span)
             return ClaimantRef(name=span.text, family=normalise_name(span.text),
                                kind=parsed.kind, mention=span)
         ent = self.entities[idx]

@@ -189,3 +189,24 @@ def test_it_keeps_a_quote_whose_attribution_goes_on_with_adding():
     claims = extract_claims(text)
     assert [c.content.text for c in claims] == ["We need more buses", "fares would not rise"]
     assert claims[0].kind == "quote" and claims[1].negated
+
+
+def test_it_keeps_a_role_with_to_as_one_speaker():
+    c = _one("The U.S. envoy to the OSCE warned that the harbour would flood by May.",
+             kind="warning")
+    assert c.claimant.name == "U.S. envoy to the OSCE"
+    assert c.claimant.family == "united states"
+
+
+def test_a_pronoun_after_a_descriptive_speaker_points_back_to_it():
+    text = ("The city's chief engineer said that the bridge was safe. "
+            "He added that repairs would cost 3 million euros.")
+    c = _one(text, cue__text="added")
+    assert c.claimant.name == "city's chief engineer"
+    assert c.claimant.mention.text == "He"
+
+
+def test_an_unresolved_pronoun_keeps_its_mention_but_names_no_one():
+    c = _one("He said that the ferry carried 900 people on Sunday.", cue__text="said")
+    assert c.claimant.name == ""
+    assert c.claimant.mention.text == "He"
