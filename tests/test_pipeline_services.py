@@ -47,8 +47,9 @@ def services_required():
 
 
 @pytest.fixture
-def worker(services_required):
-    """A real worker process on its own queue, so no other run's messages reach it."""
+def worker_factory(services_required):
+    """Starts real worker processes on a queue of this test's own, so no other run's
+    messages reach them; tasks sent during the test go to that queue."""
     queue = f"claimtrack-test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -56,28 +57,40 @@ def worker(services_required):
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-         "--concurrency=1", "-Q", queue, "--without-gossip", "--without-mingle",
-         "--loglevel=INFO", f"--hostname=test-{queue}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    processes = []
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+             "--concurrency=1", "-Q", queue, "--without-gossip", "--without-mingle",
+             "--loglevel=INFO", f"--hostname=test-{queue}-{len(processes)}@%h"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        processes.append(process)
+        return process
+
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
     try:
-        yield process
+        yield start
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output[-4000:])
+        for process in processes:
+            process.terminate()
+            try:
+                output, _ = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output, _ = process.communicate()
+            print(output[-4000:])
         with celery_app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
+
+
+@pytest.fixture
+def worker(worker_factory):
+    return worker_factory()
 
 
 def wait_for_state(article_id: int, states: set[str], timeout: float = 90) -> Article:
@@ -119,3 +132,18 @@ def test_a_real_worker_processes_the_seed_article_into_committed_claims(worker, 
 def test_it_runs_on_postgresql_and_redis_when_services_are_required(services_required):
     assert connection.vendor == "postgresql"
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_an_article_accepted_while_no_worker_runs_is_processed_when_one_starts(worker_factory):
+    article = services.article_ingest(
+        title="Quay news", source_name="Harbour Times",
+        text="The harbour master said on Monday that the port handled 40 ships in one day.",
+    )
+    time.sleep(1)
+    assert Article.objects.get(pk=article.pk).state == Article.State.PENDING
+    worker_factory()
+    done = wait_for_state(article.pk, {"done", "failed"})
+    assert done.state == Article.State.DONE, done.error
+    assert done.claims.exists()
