@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 from .lexicon import (
     CLAIM_NOUNS,
+    CLAUSAL_CUES,
+    CLAUSE_OPENERS,
+    NOUN_HOMOGRAPHS,
     CUE_FORMS,
     NOUN_DETERMINERS,
     OBJECT_LEMMAS,
@@ -26,11 +29,17 @@ from .lexicon import (
 )
 
 _CUE_RE = re.compile(r"\b" + trie_pattern(CUE_FORMS) + r"\b", re.I)
-# Curly, straight and the doubled-apostrophe quotes of some wire copy (''like this'').
-_QUOTE_RE = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|''[^\n]*?''")
+# Curly, straight and the doubled-apostrophe quotes of some wire copy (''like this''); a
+# curly opening closed by a straight mark (or the reverse) is one quotation too.
+_QUOTE_RE = re.compile(r"[“\"][^“”\"\n]*[”\"]|''[^\n]*?''")
+# A quotation signed by a dash and a name: '"..." ― Sonya Herridge', '"..." —Name'.
+_DASH_QUOTE_RE = re.compile(
+    r"\s*([“”\"][^\n]*[”\"])\s*([―—–]|--)\s*"
+    r"([A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|da|del|la|le)){0,4})[\s.\u00a0]*"
+)
 # Where a speaker phrase can begin: punctuation or a clause-opening word.
 _BOUNDARY_RE = re.compile(
-    r"[,;:()\[\]—–\"“”]|\s-\s|\b(?:that|which|who|while|as|but|though|although|because|when|"
+    r"[,;:()\[\]—–\"“”]|''|\s-\s|\b(?:that|which|who|while|as|but|though|although|because|when|"
     r"whereas|if|since|so|where|and|or|what|how|whether|why)\b",
     re.I,
 )
@@ -39,7 +48,8 @@ _LAST_WORD_RE = re.compile(r"([\w.'’-]+)\W*$")
 _CLAUSE_VERB_RE = re.compile(r"\b(?:[a-z]{2,}ed|met|told|saw|is|was|are|were|has|had)\b")
 _TRAILING_AUX_RE = re.compile(
     r"(?:\s+(?:has|have|had|is|are|was|were|will|would|did|does|do|also|again|then|later|once|"
-    r"already|further|first|never|not|only|even|too|[a-z]+ly))+\s*$"
+    r"already|further|first|never|not|only|even|too|(?!(?:family|ally|rally|assembly|supply|"
+    r"italy|anomaly|monopoly|bully|july)\b)[a-z]+ly))+\s*$"
 )
 _LEADING_JUNK_RE = re.compile(
     r"^(?:(?:and|but|so|yet|then|also|meanwhile|still|now)\s+|"
@@ -61,6 +71,23 @@ _ROLE_TO_RE = re.compile(
 _SPEAKER_DETERMINERS = frozenset(
     "the a an his her their its our some many several two three four both other another one "
     "most few senior top former".split()
+)
+_PREPOSITIONS = frozenset(
+    "in on at during after before over under with without from by since until for about "
+    "against between among into onto upon amid despite unlike like than".split()
+)
+# A speaker head followed by a prepositional phrase: "officials from both parties".
+_SPEAKER_PP_RE = re.compile(r"(\S+(?:\s+\S+){0,3}?)\s+(?:of|from|for|at|with|in|on|to)\s+\S.*")
+_PLURAL_HEAD_RE = re.compile(r"[a-z]{3,}[^s'’]s")
+_CLAUSE_WORDS = frozenset(
+    "it this that these those there here what which who when where why how if".split()
+)
+# What may open an appositive after a speaker's name: "Smith, a lawyer at ...,", "Smith, who
+# served ...,", "Smith, 59, of Ashton, Md.,", "Smith, chairman of ...,".
+_APPOSITIVE_OPEN_RE = re.compile(
+    r"\s*(?:a|an|the|who|whose|which|of|from|his|her|its|their|one|two|now|then|former|"
+    r"currently|both|each|also|himself|herself|[A-Z0-9(]|[a-z]+(?:man|woman|person|er|or|ist|"
+    r"ent|ant|ive|ary|ee)s?\b)"
 )
 _PASSIVE_OR_INFINITIVE = frozenset("is are was were be been being to not n't".split())
 # Phrases that sit between a cue and its content: "said on Tuesday that", "told CNN in an
@@ -105,9 +132,18 @@ _STANDALONE_NOMINAL_RE = re.compile(
 # Where the nominal's own clause hands over to the sentence's main verb.
 _MAIN_VERB_RE = re.compile(r"\s+(?:were|was|is|are|has|have|had|have\s+been|has\s+been)\s+[a-z]+")
 # What may follow a cue that closes a sentence: "Smith told CNN in a separate interview."
+# What may follow a cue that closes its content: nothing, or adjuncts of time, place, manner
+# and medium ("in a statement", "on Friday", "of the prospect", "at a rally in Ohio").
+_CLOSING_TAIL_RE = re.compile(
+    r"(?:\s+(?:(?:in|on|at|during|after|before|from|of|about|via|through|with|while|last|"
+    r"this|earlier|later|late|yesterday|today|tonight|recently|afterward|afterwards|then|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:[a-z]+ly))\b"
+    r"[^,;:\"“”]{0,80}?))?\s*[.!?]?\s*$"
+)
 _SHORT_TAIL_RE = re.compile(r"\s*(?:[^,;:\"“”]{0,80}?)?\s*[.!?]?\s*$")
 _INVERTED_RE = re.compile(
-    r"\s+((?:[A-Z](?:[\w.&'’-]*[\w&'’-])?|the|a|an)(?:\s+[\w.&'’-]*[\w&'’-]){0,5}?)"
+    r"\s+((?:[A-Z][\w&'’-]*\.(?=\s+[A-Z])|[A-Z](?:[\w.&'’-]*[\w&'’-])?|the|a|an)"
+    r"(?:\s+[\w.&'’-]*[\w&'’-]){0,5}?)"
     r"(?:,\s*([^;:\"“”]+?))?\s*[.!?]?\s*$"
 )
 _SPLIT_QUOTE_RE = re.compile(r"\s*[,.:;]?\s*(?=[\"“]|'')")
@@ -218,6 +254,12 @@ def speaker_ok(phrase: str) -> bool:
         return False
     if _AUX_IN_SPEAKER_RE.search(_ROLE_TO_RE.sub("", phrase)):
         return False
+    if words[0].lower() in _PREPOSITIONS:
+        return False  # "In Moscow", "On Tuesday": an adjunct, not a subject
+    pp = _SPEAKER_PP_RE.match(phrase)
+    if pp and speaker_ok(pp.group(1)):
+        # "Elected officials from both parties", "Attorneys for the family"
+        return True
     head = words[-1].rstrip(".,").lower().removesuffix("'s").removesuffix("’s")
     first = words[0].lower()
     if len(words) == 1 and head in PRONOUNS:
@@ -228,8 +270,12 @@ def speaker_ok(phrase: str) -> bool:
         return True
     # "the woman", "a campaign operative": a determiner-led common noun phrase, but not a
     # clause ("The two taped an hourlong").
-    return ((first in _SPEAKER_DETERMINERS or first[:1].isdigit()) and len(words) <= 6
-            and not any(w.endswith("ed") for w in words[2:]))
+    if ((first in _SPEAKER_DETERMINERS or first[:1].isdigit()) and len(words) <= 6
+            and not any(w.endswith("ed") for w in words[2:])):
+        return True
+    # "Conservative critics", "Many economists": a short phrase headed by a plural noun.
+    return (len(words) <= 3 and _PLURAL_HEAD_RE.fullmatch(head) is not None
+            and not any(w.lower() in _CLAUSE_WORDS for w in words))
 
 
 def _clean_speaker(text: str, a: int, b: int) -> tuple[int, int]:
@@ -244,8 +290,41 @@ def _clean_speaker(text: str, a: int, b: int) -> tuple[int, int]:
     return _strip_span(text, a, b)
 
 
+def _appositive_speaker(text: str, lo: int, comma: int):
+    """"Name, APPOSITIVE, said": the earliest name whose appositive runs to ``comma``.
+
+    The appositive may hold commas, brackets and relative clauses of its own ("Derek Mitchell,
+    who served as U.S. ambassador to Burma from 2012 until earlier this year, said").
+    """
+    # Quotations before the speaker are content, never part of the speaker phrase.
+    for q in _QUOTE_RE.finditer(text, lo, comma):
+        lo = q.end()
+    c = text.find(",", lo, comma)
+    while 0 <= c < comma:
+        head_end = c
+        paren = _PAREN_BEFORE_RE.search(text, lo, c)
+        if paren:  # "Rep. Gregory W. Meeks (D-N.Y.), chairman of ..."
+            head_end = paren.start()
+        b = _last_boundary(text, lo, head_end)
+        ha, hb = _clean_speaker(text, b.end() if b else lo, head_end)
+        role = _strip_span(text, c + 1, comma)
+        nwords = len(text[role[0]:role[1]].split())
+        if (ha < hb and speaker_ok(text[ha:hb]) and 0 < nwords <= 40
+                and (_APPOSITIVE_OPEN_RE.match(text, c + 1, comma)
+                     or text[role[0]:role[1]].split()[0].lower() in ROLE_WORDS)
+                and not _CUE_RE.search(text, role[0], role[1])):
+            return (ha, hb), role, (b.start() if b else lo), b
+        c = text.find(",", c + 1, comma)
+    return None
+
+
 def _speaker_before(text: str, lo: int, cue_start: int):
     """(speaker span, role span, left edge) for the phrase right before a cue, or None."""
+    pre = text[lo:cue_start].rstrip()
+    if pre.endswith(",") and pre.count(",") >= 2:
+        found = _appositive_speaker(text, lo, lo + len(pre) - 1)
+        if found is not None:
+            return found
     b = _last_boundary(text, lo, cue_start)
     chunk_start = b.end() if b else lo
     sa, sb = _clean_speaker(text, chunk_start, cue_start)
@@ -343,11 +422,13 @@ def _frames(text: str, ss: int, se: int, quotes: list[tuple[int, int]]) -> list[
         prev2 = before[-2].lower() if len(before) > 1 else ""
         if lemma != "according to" and (
             prev in NOUN_DETERMINERS or prev in _PASSIVE_OR_INFINITIVE
-            or prev.endswith(("'s", "’s", "'", "’"))
+            or prev.endswith(("'s", "’s", "s'", "s’"))  # not a closing '' quote
             or (prev.endswith("ly") and prev2 in _PASSIVE_OR_INFINITIVE)
         ):
             # a noun ("the claims"), a passive ("was (mistakenly) told"), "refused to say"
             continue
+        if lower in NOUN_HOMOGRAPHS and not _verb_subject(before[-1] if before else "", before):
+            continue  # "a Republican tax plan would", "took questions from"
         if lemma == "according to":
             frame = _according_frame(text, ss, se, cs, ce, lo)
             if frame:
@@ -371,6 +452,45 @@ def _frames(text: str, ss: int, se: int, quotes: list[tuple[int, int]]) -> list[
     return frames
 
 
+_COMPLEMENT_WORD_RE = re.compile(r"\s*(?:,\s*)?([\"“:]|''|[\w’']+)")
+
+
+def _clausal_complement(text: str, pos: int, end: int) -> bool:
+    m = _COMPLEMENT_WORD_RE.match(text, pos, end)
+    if not m:
+        return False
+    word = m.group(1)
+    return word in ('"', "“", ":", "''") or word.lower() in CLAUSE_OPENERS
+
+
+def _verb_subject(prev: str, before: list[str]) -> bool:
+    """Can the word before a noun-or-verb cue form ("plans", "questions") be its subject?"""
+    word = prev.strip(",;:\"“”()")
+    if not word:
+        return False
+    low = word.lower()
+    if low in PRONOUNS or low in SPEAKER_NOUNS or low in ROLE_WORDS or low in ("who", "which"):
+        return True
+    if low in ("many", "some", "others", "both", "all", "most", "few"):
+        return True
+    if _PLURAL_HEAD_RE.fullmatch(low):
+        return True  # "environmentalists worry", "World leaders denounce"
+    if low in _VERB_MODIFIERS or (low.endswith("ly") and len(low) > 4):
+        return True  # "also plans", "repeatedly questioned"
+    if word[0].isupper() and not word[0].isdigit() and len(before) > 1:
+        return True  # a name: "Trump questions", but not a sentence-initial "Two questions"
+    return word[0].isupper() and len(before) <= 1 and low not in NOUN_DETERMINERS \
+        and not low.isdigit() and low not in _NUMBER_WORDS
+
+
+_VERB_MODIFIERS = frozenset(
+    "also still now again often never always already then even just only long openly "
+    "publicly privately has have had will would could should may might can did does do "
+    "not".split()
+)
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten".split())
+
+
 def _according_frame(text, ss, se, cs, ce, lo) -> _Frame | None:
     # Speaker runs to the next comma or the sentence end.
     comma = text.find(",", ce, se)
@@ -389,6 +509,23 @@ def _according_frame(text, ss, se, cs, ce, lo) -> _Frame | None:
                   content_start=comma + 1)
 
 
+def _closing_tail(text: str, a: int, b: int, lemma: str) -> bool:
+    """Can ``text[a:b]`` end a clause whose content came before the cue?
+
+    "..., she said." / "..., he told reporters on Friday." / "..., she said in a statement."
+    — but not "In 2000, they attacked the USS Cole." (an object: the clause is the content).
+    """
+    pos = a
+    m = _ADJUNCT_RE.match(text, pos, b)
+    if m:
+        pos = m.end()
+    if lemma in OBJECT_LEMMAS:
+        m = _OBJECT_RE.match(text, pos, b)
+        if m:
+            pos = m.end()
+    return _CLOSING_TAIL_RE.match(text, pos, b) is not None
+
+
 def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | None:
     paren = _PAREN_BEFORE_RE.search(text, lo, cs)
     found = _speaker_before(text, lo, paren.start() if paren else cs)
@@ -398,9 +535,12 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
         left = text.rfind(" and", lo, cs)
         return _Frame((cs, ce), lemma, left=left, mode="after", speaker=None, content_start=start)
     prefix = text[lo:cs].rstrip()
+    if lemma == "call" and (found is None or prefix[:found[0][0] - lo].rstrip().lower()
+                            .endswith("what")):
+        return None  # "a program, called EB-5," / "what he called tribalism": naming, not a cue
     if found is None:
         # Inverted order after content: '"...," said Smith.' / '..., said a spokesman.'
-        if prefix.endswith((",", '"', "”")) and prefix.strip(" ,\"”"):
+        if prefix.endswith((",", '"', "”", "''")) and prefix.strip(" ,\"”'"):
             m = _INVERTED_RE.match(text, ce, se)
             if m and speaker_ok(m.group(1)):
                 role = (m.start(2), m.end(2)) if m.group(2) else None
@@ -414,7 +554,7 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
     btok = b.group(0) if b else ""
     # Closing a quotation: '"...," Smith said.' (possibly continued by a second quotation).
     quote_before = None
-    if b is not None and btok in ('"', "”", ","):
+    if b is not None and btok in ('"', "”", ",", "''"):
         q = next(
             (q for q in quotes if q[1] <= speaker[0] and not text[q[1]:speaker[0]].strip(" ,")),
             None,
@@ -438,8 +578,8 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
             return _Frame((cs, ce), lemma, left=quote_before[1], mode="before", speaker=speaker,
                           role=role, quote_before=quote_before, quote_after=q2)
     # Closing plain content: '..., she said.'
-    if btok == "," and _SHORT_TAIL_RE.match(tail) and " that " not in tail \
-            and text[lo:b.start()].strip():
+    if btok == "," and _closing_tail(text, ce, ce + len(tail), lemma) and " that " not in tail \
+            and len(text[lo:b.start()].split()) >= 3:
         return _Frame((cs, ce), lemma, left=b.start(), mode="before", speaker=speaker, role=role)
     start, led = _after_cue(text, ce, se, lemma)
     nm = None if led else _NOMINAL_RE.match(text, start, se)
@@ -460,6 +600,16 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
 
 def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
     """Attributions in the sentence ``text[ss:se]``, left to right."""
+    m = _DASH_QUOTE_RE.fullmatch(text, ss, se)
+    if m:
+        # '"We will win." ― Ana Ruiz': a quotation signed with a dash and a name.
+        a, b = _quote_inner(text, (m.start(1), m.end(1)))
+        na, nb = m.start(3), m.end(3)
+        if text[nb - 1] == "." and nb - na > 2 and text[nb - 3] != " ":
+            nb -= 1  # the full stop ends the line, not an initial
+        if b - a >= 3 and speaker_ok(text[na:nb]):
+            return [RawAttribution((ss, se), (a, b), (m.start(2), m.end(2)), "say",
+                                   (na, nb), quote=True)]
     quotes = _quote_spans(text, ss, se)
     frames = _frames(text, ss, se, quotes)
     out: list[RawAttribution] = []

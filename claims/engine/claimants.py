@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .lexicon import (
+    DEPARTMENT_WORDS,
     FAMILY_ALIASES,
     GOVERNMENT_HEADS,
     ORG_WORDS,
@@ -104,6 +105,10 @@ def parse_mention(phrase: str, role: str = "") -> Parsed:
         if not _NAME_TOKEN_RE.match(tok) or tok.lower() in ROLE_WORDS or _POSSESSIVE_RE.search(tok):
             break
         i -= 1
+    # "Secretary of State Wendy Sherman": the department after "of" belongs to the role.
+    while (len(tokens) - i > 2 and i > 0 and tokens[i - 1].lower() in ("of", "for")
+           and tokens[i].lower().rstrip(",") in DEPARTMENT_WORDS):
+        i += 1
     name_tokens, role_tokens = tokens[i:], tokens[:i]
     head = tokens[-1].lower().rstrip(".,")
     own_role = " ".join(role_tokens)
@@ -153,6 +158,8 @@ class _Entity:
     kind: str
     family: str
     mentions: list[str] = field(default_factory=list)
+    descriptive: bool = False  # "a senior U.S. official": no name was ever given
+    observed: bool = False  # named in the outlet's own text, not (yet) as a speaker
 
 
 def _role_compatible(head: str, role: str) -> bool:
@@ -173,17 +180,32 @@ class Resolver:
         self._pending: list[tuple[int, Parsed]] = []  # descriptive mentions with no antecedent
         self._spans: list[Span | None] = []
 
-    def _find(self, pred) -> int | None:
+    def _find(self, pred, *, observed: bool = False) -> int | None:
         for idx in reversed(self._recent):
-            if pred(self.entities[idx]):
+            ent = self.entities[idx]
+            if (observed or not ent.observed) and pred(ent):
                 return idx
         return None
 
     def _new(self, parsed: Parsed) -> int:
         self.entities.append(
-            _Entity(parsed.name, parsed.role, parsed.kind, family_for(parsed))
+            _Entity(parsed.name, parsed.role, parsed.kind, family_for(parsed),
+                    descriptive=parsed.form == "descriptive")
         )
         return len(self.entities) - 1
+
+    def observe(self, name: str, role: str = "") -> None:
+        """Learn a titled person named in the outlet's own text ("The delegation was led by
+        Deputy Secretary of State Wendy Sherman"), so a later "Sherman told reporters" resolves
+        to the full name and role. Only names find such a person, never pronouns or roles."""
+        parsed = parse_mention(name, role)
+        if parsed.form != "full" or parsed.kind != "person":
+            return
+        if any(e.name == parsed.name for e in self.entities):
+            return
+        idx = self._new(parsed)
+        self.entities[idx].observed = True
+        self._recent.append(idx)
 
     def _resolve(self, parsed: Parsed, mention: str) -> int | None:
         low = mention.lower()
@@ -197,7 +219,8 @@ class Resolver:
                 return self._find(lambda e: e.kind in ("organisation", "country"))
             return None
         if parsed.form == "surname":
-            found = self._find(lambda e: e.kind == "person" and parsed.name in e.name.split())
+            found = self._find(lambda e: e.kind == "person" and parsed.name in e.name.split(),
+                               observed=True)
             if found is not None:
                 return found
             found = self._find(lambda e: e.name == parsed.name)
@@ -207,13 +230,15 @@ class Resolver:
             found = self._find(
                 lambda e: e.name == parsed.name
                 or (parsed.kind == "person" and e.kind in ("person", "unknown")
-                    and e.name.split()[-1] == last)
+                    and e.name.split()[-1] == last),
+                observed=True,
             )
             if found is not None:
                 ent = self.entities[found]
                 if len(parsed.name) > len(ent.name):
                     ent.name, ent.kind = parsed.name, parsed.kind
-                if parsed.role and not ent.role:
+                if parsed.role and (not ent.role
+                                    or (ent.observed and len(parsed.role) > len(ent.role))):
                     ent.role = parsed.role
                     ent.family = family_for(Parsed(ent.name, ent.role, ent.kind, "full"))
                 return found
@@ -222,6 +247,14 @@ class Resolver:
         indefinite = low.startswith(("a ", "an "))
         if parsed.kind == "person" and parsed.head in ROLE_WORDS and not indefinite:
             fam = family_of_text(parsed.name)
+            # "A senior U.S. official said ... The official added": an unnamed antecedent with
+            # the same head wins over any named person mentioned in between.
+            found = self._find(
+                lambda e: e.descriptive and e.name.lower().split()[-1] == parsed.head
+                and (not fam or e.family == fam or not family_of_text(e.name))
+            )
+            if found is not None:
+                return found
             found = self._find(
                 lambda e: e.kind == "person"
                 and (_role_compatible(parsed.head, e.role) or parsed.head == "official")
@@ -243,6 +276,7 @@ class Resolver:
             self._pending.append((pos, parsed))
         if idx is not None:
             self._recent.append(idx)
+            self.entities[idx].observed = False
             self.entities[idx].mentions.append(mention.text)
         return pos
 

@@ -25,6 +25,17 @@ _IRREGULAR = {
     "point out": ("point out", "points out", "pointed out", "pointing out"),
     "according to": ("according to",),
     "echo": ("echo", "echoes", "echoed", "echoing"),
+    "know": ("know", "knows", "knew", "known", "knowing"),
+    "feel": ("feel", "feels", "felt", "feeling"),
+    "understand": ("understand", "understands", "understood", "understanding"),
+    "foresee": ("foresee", "foresees", "foresaw", "foreseen", "foreseeing"),
+    "swear": ("swear", "swears", "swore", "sworn", "swearing"),
+    "forecast": ("forecast", "forecasts", "forecasted", "forecasting"),
+    "plan": ("plan", "plans", "planned", "planning"),
+    "regret": ("regret", "regrets", "regretted", "regretting"),
+    "quip": ("quip", "quips", "quipped", "quipping"),
+    "rebut": ("rebut", "rebuts", "rebutted", "rebutting"),
+    "commit": ("commit", "commits", "committed", "committing"),
 }
 
 # Verbs that take a reported clause on their own: "X said Y".
@@ -36,19 +47,58 @@ STRONG_CUES = (
     "point out", "put it", "complain", "vow", "pledge", "promise", "maintain", "reply", "respond",
     "explain", "add", "note", "recall", "observe", "remark", "estimate", "dispute", "rebuff",
     "report", "according to", "learn",
+    # Thinking, knowing, believing, wanting, expecting, fearing (PARC/PolNeAR count the
+    # holder of an attitude as a source as much as a speaker).
+    "know", "feel", "understand", "expect", "hope", "fear", "worry", "doubt", "suspect",
+    "assume", "conclude", "realize", "realise", "agree", "disagree", "want", "wish", "plan",
+    "intend", "decide", "foresee", "speculate", "wonder", "regret", "forecast",
+    # Asking, urging, proposing, calling for (directive speech acts).
+    "ask", "urge", "demand", "propose", "recommend", "advise", "implore", "swear", "guarantee",
+    "assure", "call for", "call on", "push for", "press for", "lobby for", "appeal for",
+    "advocate", "decline", "refuse", "commit",
+    # Evaluating speech acts with a nominal or clausal object.
+    "criticize", "criticise", "attack", "blast", "slam", "condemn", "denounce", "decry",
+    "lambast", "lambaste", "mock", "ridicule", "praise", "hail", "applaud", "laud", "tout",
+    "boast", "brag", "defend", "endorse", "blame", "question", "challenge", "cite", "discuss",
+    "joke", "quip", "retort", "counter", "rebut", "proclaim", "lament", "bemoan", "imply",
+    "acknowledge", "concede", "surmise", "suggest",
 )
 # Verbs that also have non-reporting senses ("indicated a route", "member states"): they count as
 # cues only with a clausal complement ("that", a quotation, a colon) or after the content.
 WEAK_CUES = (
-    "indicate", "suggest", "outline", "highlight", "label", "mention", "reveal", "disclose",
-    "signal", "hint", "state", "show", "find", "describe", "repeat", "echo",
+    "indicate", "outline", "highlight", "label", "mention", "reveal", "disclose",
+    "signal", "hint", "state", "show", "find", "describe", "repeat", "echo", "rule",
+)
+# Verbs whose reporting sense is the one with a clause, but whose bare-object sense is common
+# ("called him a liar" / "a program called X"): they need a clausal or quoted complement, or a
+# speaker that reads as a person or body (not "a program").
+CALL_CUES = ("call",)
+# Attitude verbs that report an attribution only with a clause ("knows that ...", "feels the
+# talks failed"), not with a plain object ("knows the specifics", "feels tired").
+CLAUSAL_CUES = frozenset({"know", "feel", "understand", "realize", "realise", "wonder", "see"})
+# Words that open a clausal complement when no "that" is written.
+CLAUSE_OPENERS = frozenset(
+    """that what how why whether if who whom whose where when which to he she they it we i you
+    there this these those his her their its our my your no none nobody nothing everyone
+    everybody someone somebody anyone anybody many most some all few both each""".split()
+)
+# Cue forms that are as often nouns ("a tax plan would", "took questions", "calls for"):
+# verbs only after a subject that can speak.
+NOUN_HOMOGRAPHS = frozenset(
+    """plan plans question questions call calls hope hopes fear fears worry worries demand
+    demands doubt doubts wish wishes attack attacks praise blame want wants report reports
+    claim claims charge charges promise promises counter counters cite quip quips boast
+    boasts challenge challenges forecast forecasts estimate estimates concern concerns
+    pledge pledges vow vows note notes answer answers comment comments decline declines
+    endorse proposal proposals dispute disputes rebuff rebuffs answer answers""".split()
 )
 
 DENY_LEMMAS = frozenset({"deny", "reject", "dismiss", "refute", "rebuff", "dispute"})
 ALLEGE_LEMMAS = frozenset({"allege", "accuse", "claim", "charge"})
 WARN_LEMMAS = frozenset({"warn", "caution", "threaten"})
 # Cues that need an object before their clause: "told CNN that ...".
-OBJECT_LEMMAS = frozenset({"tell", "warn", "accuse", "remind", "assure"})
+OBJECT_LEMMAS = frozenset({"tell", "warn", "accuse", "remind", "assure", "ask", "urge", "advise",
+                           "implore", "call on"})
 
 
 def _inflect(lemma: str) -> tuple[str, ...]:
@@ -89,11 +139,21 @@ def trie_pattern(words) -> str:
     return build(trie)
 
 
+def _phrasal(lemma: str) -> tuple[str, ...]:
+    """Inflect the verb of a phrasal cue: "call for" → "calls for", "called for", ..."""
+    verb, _, rest = lemma.partition(" ")
+    if not rest or lemma in _IRREGULAR:
+        return _inflect(lemma)
+    return tuple(f"{form} {rest}" for form in _inflect(verb))
+
+
 def _form_table(lemmas) -> dict[str, str]:
-    return {form: lemma for lemma in lemmas for form in _inflect(lemma)}
+    return {form: lemma for lemma in lemmas for form in _phrasal(lemma)}
 
 
-CUE_FORMS: dict[str, str] = {**_form_table(WEAK_CUES), **_form_table(STRONG_CUES)}
+CUE_FORMS: dict[str, str] = {
+    **_form_table(CALL_CUES), **_form_table(WEAK_CUES), **_form_table(STRONG_CUES)
+}
 WEAK_FORMS = frozenset(f for f, lemma in CUE_FORMS.items() if lemma in WEAK_CUES)
 
 # Words after which a cue form is a noun, not a verb ("the claims", "his report").
@@ -131,6 +191,23 @@ ROLE_WORDS = frozenset(
     prince pope premier chancellor lawmaker congressman congresswoman commander officer
     coordinator counsel lt. col. sgt. capt. adm. maj. vice-president vice economist scientist
     researcher activist lawyer host anchor columnist author owner executive operative""".split()
+)
+
+# Words of a department or portfolio that follow "of" in a title ("Secretary of State",
+# "Minister of Foreign Affairs"), so they are not read as a first name.
+DEPARTMENT_WORDS = frozenset(
+    """state defense defence justice energy commerce labor labour treasury health education
+    interior agriculture transportation transport homeland security foreign affairs finance
+    economy trade staff war veterans housing culture""".split()
+)
+# Capitalised titles that introduce a person's name in running text.
+NAME_TITLES = (
+    "President", "Vice President", "Prime Minister", "Minister", "Secretary", "Deputy Secretary",
+    "Undersecretary", "Under Secretary", "Assistant Secretary", "Ambassador", "Envoy", "Senator",
+    "Sen.", "Rep.", "Gov.", "Governor", "Mayor", "Chancellor", "Spokesman", "Spokeswoman",
+    "General", "Gen.", "Adm.", "Admiral", "Director", "Chairman", "Chairwoman", "Judge",
+    "Justice", "Attorney General", "Speaker", "Leader", "Commissioner", "Dr.", "Professor",
+    "Prof.", "King", "Queen", "Prince", "Pope", "Premier",
 )
 
 # Nouns that can head a speaker phrase without a capitalised name ("officials said").

@@ -4,7 +4,7 @@ A predicted claim that has a speaker matches a gold attribution when their conte
 overlap by at least half of their union; matching is one-to-one, greedy by overlap. Speaker
 touch is the share of matches whose predicted speaker span overlaps the gold source span.
 
-Run over a file: ``python -m claims.engine.scoring PATH/dev.jsonl``.
+Run over a file: ``python -m claims.engine.scoring PATH/dev.jsonl [--half first|second]``.
 """
 
 from __future__ import annotations
@@ -100,13 +100,22 @@ def attribution_prf(
 
 
 def main(argv: list[str]) -> int:
+    import argparse
+
     from . import extract_claims
 
-    if len(argv) != 1:
-        print("usage: python -m claims.engine.scoring GOLD.jsonl", file=sys.stderr)
-        return 2
-    with open(argv[0], encoding="utf-8") as fh:
+    parser = argparse.ArgumentParser(prog="python -m claims.engine.scoring",
+                                     description="Score attribution on a PolNeAR-style JSONL file.")
+    parser.add_argument("gold", help="JSONL file, one article a line")
+    parser.add_argument("--half", choices=("first", "second"),
+                        help="score only the first or the second half of the articles (a check "
+                             "that a rule change helps both halves, not one)")
+    args = parser.parse_args(argv)
+    with open(args.gold, encoding="utf-8") as fh:
         articles = [json.loads(line) for line in fh if line.strip()]
+    if args.half:
+        mid = len(articles) // 2
+        articles = articles[:mid] if args.half == "first" else articles[mid:]
     started = time.perf_counter()
     predicted = {a["id"]: extract_claims(a["text"]) for a in articles}
     elapsed = time.perf_counter() - started

@@ -15,11 +15,11 @@ from .lexicon import ABBREV_MAYBE, ABBREV_TITLES, SENTENCE_OPENERS
 from .types import Span
 
 _LINE_RE = re.compile(r"[^\n]+")
-_CANDIDATE_RE = re.compile(r"([.!?]+)([\"”’')\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_CANDIDATE_RE = re.compile(r"([.!?]+)([\"”’')\]]*)\s+(?=(?:''|[\"“‘(\[])?[A-Z0-9])")
 _QUOTE_RE = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|''[^\n]*?''")
 _INITIAL_RE = re.compile(r"^[(\"“]?[A-Z]\.$")
 _ACRONYM_RE = re.compile(r"^[(\"“]?(?:[A-Za-z]\.){2,}$")
-_NEXT_WORD_RE = re.compile(r"[\"“‘(\[]?([A-Za-z]+)")
+_NEXT_WORD_RE = re.compile(r"(?:''|[\"“‘(\[])?([A-Za-z]+)")
 # "MOSCOW (AP) — " / "HEMPSTEAD, N.Y., Sept. 26 (UPI) — ": place in capitals, then an agency
 # in brackets or a comma part, then a dash.
 _DATELINE_RE = re.compile(

@@ -163,11 +163,16 @@ def test_it_finds_no_claim_in_questions_greetings_labels_and_opinion(text):
     assert all(c.kind == "not_claim" for c in extract_claims(text, include_non_claims=True))
 
 
-def test_it_attributes_a_standalone_quote_to_the_previous_speaker():
+def test_a_standalone_quote_is_no_attributed_claim_but_keeps_its_probable_speaker():
+    # PolNeAR annotates a quotation only with its own cue; a bare quote sentence is shown, with
+    # the previous speaker as a hint, only when non-claims are asked for.
     text = 'Reyes said the bridge was safe. "We checked every bolt."'
     claims = extract_claims(text)
-    assert claims[-1].content.text == "We checked every bolt"
-    assert claims[-1].claimant.name == "Reyes" and claims[-1].claimant.mention is None
+    assert [c.content.text for c in claims] == ["the bridge was safe"]
+    every = extract_claims(text, include_non_claims=True)
+    assert every[-1].content.text == "We checked every bolt"
+    assert every[-1].kind == "not_claim" and every[-1].claimant is None
+    assert every[-1].extra["probable_speaker"] == "Reyes"
 
 
 def test_it_skips_a_party_bracket_between_speaker_and_cue():
@@ -210,3 +215,138 @@ def test_an_unresolved_pronoun_keeps_its_mention_but_names_no_one():
     c = _one("He said that the ferry carried 900 people on Sunday.", cue__text="said")
     assert c.claimant.name == ""
     assert c.claimant.mention.text == "He"
+
+
+# --- engine 0.2.0 rules (invented sentences, one rule each) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Rep. Dana Cole (D-Ore.), chair of the transit caucus, said the fares were too high.",
+         "Dana Cole"),
+        ("Mara Lind, who ran the port authority from 2009 until last year, said the fares were "
+         "too high.", "Mara Lind"),
+        ("Ivo Petrov, 61, of Dayton, Ohio, said the fares were too high.", "Ivo Petrov"),
+        ("Ana Ruiz, a lecturer on urban policy and an adviser to the council, said the fares "
+         "were too high.", "Ana Ruiz"),
+    ],
+)
+def test_it_finds_a_speaker_behind_a_long_appositive(text, name):
+    c = _one(text, content__text="the fares were too high")
+    assert c.claimant.name == name
+
+
+@pytest.mark.parametrize(
+    "text, mention",
+    [
+        ("Lawyers for the tenants said the landlord had ignored the repairs.",
+         "Lawyers for the tenants"),
+        ("Local officials from both towns say the landlord had ignored the repairs.",
+         "Local officials from both towns"),
+    ],
+)
+def test_it_keeps_a_prepositional_phrase_inside_the_speaker(text, mention):
+    c = _one(text, content__text="the landlord had ignored the repairs")
+    assert c.claimant.mention.text == mention
+
+
+@pytest.mark.parametrize(
+    "text, cue, content",
+    [
+        ("Most economists expect the central bank to raise rates.", "expect",
+         "the central bank to raise rates"),
+        ("The governor fears the levee will not hold.", "fears", "the levee will not hold"),
+        ("Residents want the council to reopen the library.", "want",
+         "the council to reopen the library"),
+        ("The union called for an independent inquiry into the crash.", "called for",
+         "an independent inquiry into the crash"),
+        ("The mayor agreed to release the audit.", "agreed", "to release the audit"),
+        ("Critics cited rising costs and repeated delays.", "cited",
+         "rising costs and repeated delays"),
+        ("Senator Hal Brandt criticized the agency for its slow response.", "criticized",
+         "the agency for its slow response"),
+        ("The inspectors suggested the pipes had been installed badly.", "suggested",
+         "the pipes had been installed badly"),
+    ],
+)
+def test_it_reads_cues_of_thinking_wanting_fearing_and_calling_for(text, cue, content):
+    c = _one(text, cue__text=cue)
+    assert c.content.text == content
+
+
+def test_nouns_that_look_like_cues_are_not_cues():
+    assert all(c.claimant is None for c in extract_claims(
+        "Diplomats met again on Friday, but the underlying dispute has barely moved."))
+    assert all(c.claimant is None for c in extract_claims(
+        "Of course, a new tax plan would mostly benefit the wealthy families."))
+    assert all(c.claimant is None for c in extract_claims(
+        "The candidates took questions from students invited to the forum."))
+
+
+def test_naming_with_called_is_not_a_cue():
+    claims = extract_claims("The scheme, called Bridge-9, lets drivers pay by phone in 2024.")
+    assert all(c.claimant is None for c in claims)
+    claims = extract_claims("She criticised what he called a fair deal for the city.")
+    assert [c.cue.text for c in claims if c.claimant is not None] == ["criticised"]
+
+
+def test_an_object_after_the_cue_means_the_content_follows_it():
+    text = ("In Moscow, Foreign Minister Sergey Lavrov rejected the accusations, saying Russia "
+            "has no intention of attacking Ukraine.")
+    claims = extract_claims(text)
+    assert all("In Moscow" not in c.content.text for c in claims)
+    denial = _one(text, cue__text="rejected")
+    assert denial.kind == "denial" and denial.content.text == "the accusations"
+    saying = _one(text, cue__text="saying")
+    assert "attacking Ukraine" in saying.content.text and saying.kind == "denial"
+    assert saying.claimant.name == "Sergey Lavrov"
+    c = _one("In 2001, the rebels attacked the fort near the river.", cue__text="attacked")
+    assert c.content.text == "the fort near the river"
+
+
+def test_it_reads_a_quote_signed_with_a_dash():
+    text = "“The bridge is a disgrace. Fix it now.” ― Ana Ruiz\n\"We will vote.\" —Tom Reyes.\n"
+    claims = extract_claims(text)
+    assert [(c.claimant.name, c.content.text, c.kind) for c in claims] == [
+        ("Ana Ruiz", "The bridge is a disgrace. Fix it now", "quote"),
+        ("Tom Reyes", "We will vote", "quote"),
+    ]
+
+
+def test_it_pairs_mixed_quotation_marks():
+    c = _one('“The trains will run on time," Mayor Tom Reyes said.')
+    assert c.kind == "quote" and c.content.text == "The trains will run on time"
+
+
+def test_it_splits_sentences_before_doubled_apostrophe_quotes():
+    text = ("The plan would cost $3 million. ''It is a fair price,'' said Mr. Reyes.")
+    c = _one(text, cue__text="said")
+    assert c.content.text == "It is a fair price" and c.claimant.name == "Reyes"
+
+
+def test_the_official_resolves_to_the_anonymous_official_not_a_named_one():
+    text = (
+        "A senior U.S. official said the talks had stalled. "
+        "Deputy Secretary of State Wendy Sherman said progress was possible. "
+        "The official added that no date had been set."
+    )
+    claims = extract_claims(text)
+    assert claims[1].claimant.name == "Wendy Sherman"
+    assert claims[1].claimant.role == "Deputy Secretary of State"
+    assert claims[2].claimant.name == claims[0].claimant.name == "senior U.S. official"
+
+
+def test_a_titled_person_named_in_the_outlets_text_is_known_to_the_resolver():
+    text = (
+        "The delegation was led by Deputy Secretary of State Wendy Sherman. "
+        "Sherman told reporters the talks had been useful."
+    )
+    c = _one(text, cue__text="told")
+    assert c.claimant.name == "Wendy Sherman"
+    assert c.claimant.role == "Deputy Secretary of State"
+    assert c.claimant.mention.text == "Sherman"
+    # Such a person is found by name only: a pronoun does not point to them.
+    c = _one("The talks were chaired by Foreign Minister Anna Berg. He said they had failed.",
+             cue__text="said")
+    assert c.claimant.name == ""

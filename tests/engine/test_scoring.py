@@ -39,3 +39,18 @@ def test_it_requires_half_of_the_union_to_overlap_and_matches_one_to_one():
     assert scores["precision"] == pytest.approx(1 / 3)
     assert scores["recall"] == 1.0
     assert scores["speaker_touch"] == 1.0
+
+
+def test_the_cli_scores_either_half_of_a_file(tmp_path, capsys):
+    from claims.engine.scoring import main
+
+    path = tmp_path / "gold.jsonl"
+    import json
+
+    arts = [{"id": f"a{i}", "text": TEXT,
+             "attributions": [_gold("the bridge was safe", "Reyes")]} for i in range(4)]
+    path.write_text("\n".join(json.dumps(a) for a in arts) + "\n", encoding="utf-8")
+    for half in ("first", "second"):
+        assert main([str(path), "--half", half]) == 0
+        out = capsys.readouterr().out
+        assert "gold           2" in out and "f1             1.000" in out
