@@ -259,7 +259,7 @@ def article_process(*, article_id: int) -> ProcessOutcome:
         return ProcessOutcome("failed")
 
     try:
-        extracted = engine.extract_claims(article.text)
+        extracted = engine.analyse(article.text)
     except Exception as exc:  # the engine is deterministic: a retry would fail the same way
         logger.exception("Extraction failed for article %s", article_id)
         article_fail(article_id=article_id, reason=f"Extraction error: {type(exc).__name__}: {exc}")
@@ -365,7 +365,7 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
             cue=(cue.text if cue else "")[:200],
             cue_start=cue.start if cue else None, cue_end=cue.end if cue else None,
             kind=item.kind, kind_cues=list(item.cue_words), negated=item.negated,
-            hedged=item.hedged, checkworthiness=getattr(item, "checkworthiness", None),
+            hedged=item.hedged, checkworthiness=item.checkworthiness,
             extractor_version=version,
         ))
     Claim.objects.bulk_create(new_claims)

@@ -219,3 +219,9 @@ def test_the_command_refuses_a_bad_published_option(tmp_path):
 def test_the_command_reports_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="0 created"):
         call_command("ingest_articles", str(tmp_path / "nope.txt"), source="X", no_progress=True)
+
+
+def test_stored_claims_carry_a_checkworthiness_score():
+    article = ingest()
+    scores = list(article.claims.values_list("checkworthiness", flat=True))
+    assert scores and all(0.0 <= s <= 1.0 for s in scores)

@@ -23,6 +23,7 @@ __all__ = [
     "ClaimantRef",
     "ExtractedClaim",
     "Span",
+    "analyse",
     "clean_text",
     "extract_claims",
     "split_sentences",
@@ -207,3 +208,6 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
         ))
     claims.sort(key=lambda c: (c.content.start, c.content.end))
     return claims
+
+
+from .pipeline import analyse  # noqa: E402  (needs extract_claims defined above)

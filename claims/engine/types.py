@@ -42,7 +42,8 @@ class ExtractedClaim:
     sentence(s) that hold it, ``cue`` the reporting words ("said", "denied",
     "according to"), ``claimant`` None for the outlet's own statement. ``kind`` is one of
     ``KINDS``. ``cue_words`` are the words that decided the kind. ``negated`` and
-    ``hedged`` flag negation and hedging inside the content.
+    ``hedged`` flag negation and hedging inside the content. ``checkworthiness`` (0..1) is set by
+    ``analyse``, not by ``extract_claims``.
     """
 
     content: Span
@@ -53,6 +54,7 @@ class ExtractedClaim:
     cue_words: tuple[str, ...] = ()
     negated: bool = False
     hedged: bool = False
+    checkworthiness: float | None = None
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
 

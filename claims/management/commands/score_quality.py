@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.engine.scoring import attribution_prf
+
+DEFAULT_DATA = settings.BASE_DIR.parent / "shared" / "data"
+
+
+def binary_prf(gold: dict[str, int], predicted: dict[str, int]) -> dict[str, float]:
+    tp = sum(1 for k, v in gold.items() if v == 1 and predicted.get(k) == 1)
+    fp = sum(1 for k, v in gold.items() if v == 0 and predicted.get(k) == 1)
+    fn = sum(1 for k, v in gold.items() if v == 1 and predicted.get(k) != 1)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "gold_positive": tp + fn}
+
+
+class Command(BaseCommand):
+    help = (
+        "Score the engine on the dev files: runs eval_checkworthiness and eval_extraction "
+        "exactly as an outside scorer would, then prints the figures recorded in "
+        "docs/quality.md."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+
+    def handle(self, *args, data: Path, **options):
+        checkworthiness = data / "checkworthiness" / "dev.csv"
+        attribution = data / "attribution" / "dev.jsonl"
+        missing = [p for p in (checkworthiness, attribution) if not p.is_file()]
+        if missing:
+            raise CommandError(f"Missing dev file(s): {', '.join(map(str, missing))}")
+        with tempfile.TemporaryDirectory() as tmp:
+            predicted_cw = Path(tmp) / "cw.csv"
+            call_command("eval_checkworthiness", input=checkworthiness, output=predicted_cw,
+                         stdout=self.stderr)
+            with checkworthiness.open(encoding="utf-8", newline="") as handle:
+                gold = {r["id"]: int(r["label"]) for r in csv.DictReader(handle)}
+            with predicted_cw.open(encoding="utf-8", newline="") as handle:
+                predicted = {r["id"]: int(r["label"]) for r in csv.DictReader(handle)}
+            cw = binary_prf(gold, predicted)
+            self.stdout.write(
+                f"check-worthiness {checkworthiness.name}: precision {cw['precision']:.3f} "
+                f"recall {cw['recall']:.3f} F1(positive) {cw['f1']:.3f}")
+
+            predicted_ex = Path(tmp) / "extraction.jsonl"
+            call_command("eval_extraction", input=attribution, output=predicted_ex,
+                         stdout=self.stderr)
+            with attribution.open(encoding="utf-8") as handle:
+                articles = [json.loads(line) for line in handle if line.strip()]
+            with predicted_ex.open(encoding="utf-8") as handle:
+                runs = {r["id"]: r["claims"] for r in map(json.loads, handle)}
+            scores = attribution_prf(articles, runs)
+            self.stdout.write(
+                f"attribution {attribution.name}: precision {scores['precision']:.3f} "
+                f"recall {scores['recall']:.3f} content F1 {scores['f1']:.3f} "
+                f"speaker touch {scores['speaker_touch']:.3f} "
+                f"(gold {scores['gold']}, predicted {scores['predicted']}, "
+                f"matched {scores['matched']})")
