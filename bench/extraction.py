@@ -1,8 +1,9 @@
 """Extraction throughput on real news text, as a ratio to plain tokenisation of the same text.
 
 Run: `make bench` (or `.venv/bin/python bench/extraction.py`). Reads the PolNeAR articles from
-../shared/data/attribution/dev.jsonl and the demo corpus; prints words/s for each path, the
-ratio, and the peak memory of this process.
+../shared/data/attribution/dev.jsonl and the demo corpus; prints words/s for tokenisation (the
+baseline), extract_claims and analyse (extraction plus check-worthiness, what the workers run),
+the ratios, and the peak memory of a process set up like a worker (Django, Celery, the model).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import platform
 import re
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,13 +49,39 @@ def best_seconds(work, texts) -> float:
     return min(runs), statistics.median(runs)
 
 
+WORKER_SCRIPT = """
+import json, resource, sys, django
+django.setup()
+from config.celery import app
+from claims import engine, tasks
+for path in sys.argv[1:]:
+    for line in open(path, encoding="utf-8"):
+        if line.strip():
+            engine.analyse(json.loads(line)["text"])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def worker_peak_mb() -> float:
+    """Peak RSS (MiB) of a fresh process that loads what a worker loads and analyses the corpus."""
+    paths = [str(p) for p in (DATA, DEMO) if p.is_file()]
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_SCRIPT, *paths], cwd=ROOT, capture_output=True, text=True,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"}, check=True,
+    )
+    return int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
 def main() -> None:
     texts = load_texts()
     words = sum(len(text.split()) for text in texts)
     baseline_best, baseline_median = best_seconds(WORD.findall, texts)
     extract_best, extract_median = best_seconds(engine.extract_claims, texts)
+    engine.analyse(texts[0])  # load the check-worthiness model outside the timing
+    analyse_best, analyse_median = best_seconds(engine.analyse, texts)
     claims = sum(len(engine.extract_claims(t)) for t in texts)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = worker_peak_mb()
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"engine {engine.ENGINE_VERSION}")
     print(f"corpus: {len(texts)} articles, {words:,} words, {claims:,} claims extracted")
@@ -61,8 +89,13 @@ def main() -> None:
           f"(best of {REPEATS}; median {words / baseline_median:,.0f})")
     print(f"extract_claims:          {words / extract_best:,.0f} words/s "
           f"(best of {REPEATS}; median {words / extract_median:,.0f})")
-    print(f"ratio extraction/tokenisation: {baseline_best / extract_best:.3f}")
-    print(f"peak RSS of this process: {peak_mb:,.0f} MiB")
+    print(f"analyse (+check-worthiness): {words / analyse_best:,.0f} words/s "
+          f"(best of {REPEATS}; median {words / analyse_median:,.0f})")
+    print(f"ratio extract_claims/tokenisation: {baseline_best / extract_best:.3f}")
+    print(f"ratio analyse/tokenisation: {baseline_best / analyse_best:.3f}")
+    print(f"peak RSS of this benchmark process: {peak_mb:,.0f} MiB")
+    print(f"peak RSS of a worker-like process (Django + Celery + model, corpus analysed): "
+          f"{worker_mb:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import gzip
 import json
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,24 +57,50 @@ class Model:
         self.slope = data["slope"]
         # term -> (idf, weight) per analyser
         self.blocks = {name: data["features"][name] for name in ANALYSERS}
+        self._word_cache: dict[str, tuple[str, ...]] = {}
+        self._terms = {
+            name: {g: (idf * idf, idf * w) for g, (idf, w) in block.items()}
+            for name, block in self.blocks.items()
+        }
+
+    def _char_grams(self, word: str) -> tuple[str, ...]:
+        """In-vocabulary character n-grams of one word, remembered: words repeat."""
+        grams = self._word_cache.get(word)
+        if grams is None:
+            vocab = self.blocks["char"]
+            grams = tuple(g for g in char_ngrams(word) if g in vocab)
+            if len(self._word_cache) < 200_000:
+                self._word_cache[word] = grams
+        return grams
+
+    def _counts(self, name: str, text: str) -> Counter:
+        if name == "char":
+            # Character n-grams never cross a space, so a sentence's counts are its words'.
+            grams = [g for word in text.split() for g in self._char_grams(word)]
+        else:
+            vocab = self.blocks[name]
+            grams = [g for g in ANALYSERS[name](text) if g in vocab]
+        return Counter(grams)
 
     def decision(self, sentence: str) -> float:
         text = normalise(sentence)
         total = self.intercept
-        for name, analyse in ANALYSERS.items():
-            vocab = self.blocks[name]
-            counts: dict[str, int] = {}
-            for gram in analyse(text):
-                if gram in vocab:
-                    counts[gram] = counts.get(gram, 0) + 1
+        for name in ANALYSERS:
+            counts = self._counts(name, text)
             if not counts:
                 continue
+            # Per gram (idf², idf·weight): tf-idf value is (1 + ln tf)·idf (sublinear tf).
+            terms = self._terms[name]
             norm_sq = dot = 0.0
             for gram, count in counts.items():
-                idf, weight = vocab[gram]
-                value = (1.0 + math.log(count)) * idf  # sublinear tf × idf
-                norm_sq += value * value
-                dot += value * weight
+                idf_sq, idf_weight = terms[gram]
+                if count == 1:
+                    norm_sq += idf_sq
+                    dot += idf_weight
+                else:
+                    tf = 1.0 + math.log(count)
+                    norm_sq += tf * tf * idf_sq
+                    dot += tf * idf_weight
             total += dot / math.sqrt(norm_sq)
         return total
 
