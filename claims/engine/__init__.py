@@ -149,7 +149,10 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
                 else:
                     role = text[raw.role[0]:raw.role[1]] if raw.role else ""
                     pos = resolver.add(_span(text, *raw.speaker), role)
-                    prev_pos = pos
+                    if not raw.nominal:
+                        # "X denied Y's claims … and refused …": the owner of a nominal claim
+                        # is not the subject a later coordinated cue continues from.
+                        prev_pos = pos
                 pending.append((raw, pos))
             last_pos, last_sentence = prev_pos, idx
             continue

@@ -350,3 +350,10 @@ def test_a_titled_person_named_in_the_outlets_text_is_known_to_the_resolver():
     c = _one("The talks were chaired by Foreign Minister Anna Berg. He said they had failed.",
              cue__text="said")
     assert c.claimant.name == ""
+
+
+def test_a_coordinated_cue_continues_the_subject_not_a_possessive_claimant():
+    text = ("The ministry denied the critics' claims about a secret deal and refused to publish "
+            "the contract on Tuesday.")
+    c = _one(text, cue__text="refused")
+    assert c.claimant.name == "ministry"
