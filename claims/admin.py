@@ -144,14 +144,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if change:
             return  # articles are immutable once stored: their text anchors claim offsets
         article = services.article_create(prepared=form.prepared, submitted_by=request.user)
-        obj.pk = obj.id = article.pk
-
-    def save_related(self, request, form, formsets, change):
-        pass
-
-    def has_change_permission(self, request, obj=None):
-        # Viewing uses the change page; nothing on it is editable.
-        return super().has_change_permission(request, obj)
+        # The admin goes on with ``obj`` (messages, log entry, redirect): make it the row.
+        for field in Article._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(article, field.attname))
+        obj._state.adding = False
 
     @admin.display(ordering="claim_count", description="Claims")
     def claim_count(self, obj):

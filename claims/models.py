@@ -202,7 +202,9 @@ class ReviewEvent(models.Model):
         NOTE = "note", "Note"
         REEXTRACTED = "reextracted", "Kept at re-extraction"
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: the trail outlives nothing it describes; a claim (or its article) with a
+    # trail cannot be deleted by accident.
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="review_events", help_text="Empty: the system.",

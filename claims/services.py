@@ -12,7 +12,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from claims import engine
@@ -76,14 +76,22 @@ def source_for(*, name: str = "", url: str | None = None) -> Source:
             return existing
         name = domain
     source = Source.objects.filter(name__iexact=name).first()
-    if source is None:
-        taken = bool(domain) and Source.objects.filter(domain=domain).exists()
-        source, _ = Source.objects.get_or_create(
-            name=name, defaults={"domain": "" if taken else domain}
-        )
-    elif domain and not source.domain and not Source.objects.filter(domain=domain).exists():
-        Source.objects.filter(pk=source.pk, domain="").update(domain=domain)
-    return source
+    if source is not None:
+        if domain and not source.domain and not Source.objects.filter(domain=domain).exists():
+            Source.objects.filter(pk=source.pk, domain="").update(domain=domain)
+        return source
+    try:
+        # A savepoint, so a lost race on the name or the domain leaves the caller's
+        # transaction usable (PostgreSQL aborts the whole transaction otherwise).
+        with transaction.atomic():
+            taken = bool(domain) and Source.objects.filter(domain=domain).exists()
+            return Source.objects.create(name=name, domain="" if taken else domain)
+    except IntegrityError:
+        existing = Source.objects.filter(name__iexact=name).first()
+        if existing is not None:
+            return existing
+        with transaction.atomic():
+            return Source.objects.create(name=name, domain="")
 
 
 @dataclass(frozen=True)
@@ -174,7 +182,6 @@ def article_create(*, prepared: PreparedArticle, submitted_by=None) -> Article:
                 published_at=prepared.published_at, text=prepared.text,
                 content_hash=prepared.content_hash, submitted_by=submitted_by,
             )
-            article_enqueue(article_id=article.pk)
     except IntegrityError:
         # Lost a race with a concurrent submission of the same article.
         existing = Article.objects.filter(content_hash=prepared.content_hash).first() or (
@@ -185,6 +192,9 @@ def article_create(*, prepared: PreparedArticle, submitted_by=None) -> Article:
         raise DuplicateArticle(
             f"This article is already stored as article {existing.pk}.", existing_id=existing.pk
         ) from None
+    # Outside the block above: in process, the task runs right at the commit, and none of
+    # its errors may be mistaken for a duplicate.
+    article_enqueue(article_id=article.pk)
     return article
 
 
@@ -197,17 +207,20 @@ def article_ingest(*, submitted_by=None, **fields) -> Article:
 
 
 def article_enqueue(*, article_id: int) -> None:
-    """Send the article to the workers once the current transaction commits."""
+    """Send the article to the workers once the current transaction commits.
+
+    Never raises into the caller: the article is committed as pending, so if sending (or,
+    in process, running) fails, the sweep or the re-run action picks it up again.
+    """
     from claims.tasks import article_process_task
 
     def send() -> None:
         try:
             article_process_task.delay(article_id)
         except BROKER_ERRORS as exc:
-            # The row is committed as pending: the sweep enqueues it when the broker is back.
             logger.warning("Broker unavailable, article %s waits for the sweep: %s", article_id, exc)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
@@ -242,11 +255,16 @@ def article_process(*, article_id: int) -> ProcessOutcome:
     transaction, and the result is written under a row lock only if the article is still
     being processed, so a second delivery finds it done and changes nothing.
     """
+    now = timezone.now()
+    lease_expired = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
+    # Pending, or processing by a worker that has not finished within the timeout (it died):
+    # a duplicate message for an article being processed right now changes nothing.
     taken = Article.objects.filter(
-        pk=article_id, state__in=[Article.State.PENDING, Article.State.PROCESSING]
+        Q(state=Article.State.PENDING)
+        | Q(state=Article.State.PROCESSING, state_changed_at__lt=lease_expired),
+        pk=article_id,
     ).update(
-        state=Article.State.PROCESSING, state_changed_at=timezone.now(),
-        attempts=F("attempts") + 1,
+        state=Article.State.PROCESSING, state_changed_at=now, attempts=F("attempts") + 1,
     )
     if taken != 1:
         return ProcessOutcome("skipped")
@@ -285,9 +303,13 @@ def article_process(*, article_id: int) -> ProcessOutcome:
 
 def article_reprocess(*, article: Article) -> bool:
     """Queue an article for extraction again (after an engine change, or a failure)."""
+    lease_expired = timezone.now() - timezone.timedelta(
+        seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
     with transaction.atomic():
+        # An article being processed right now is left alone; one stuck in processing
+        # (its worker died) is taken back.
         updated = Article.objects.filter(pk=article.pk).exclude(
-            state=Article.State.PROCESSING
+            state=Article.State.PROCESSING, state_changed_at__gte=lease_expired
         ).update(state=Article.State.PENDING, error="", attempts=0,
                  state_changed_at=timezone.now())
         if updated:
@@ -301,30 +323,40 @@ def claimant_key(name: str) -> str:
     return key[:300]
 
 
-def claimant_resolve(ref: engine.ClaimantRef, cache: dict[str, Claimant]) -> Claimant:
-    """The stored claimant for an engine reference, created or enriched once."""
-    key = claimant_key(ref.name)
-    if key in cache:
-        return cache[key]
-    claimant, created = Claimant.objects.get_or_create(
-        key=key,
-        defaults={
-            "name": ref.name[:300], "role": (ref.role or "")[:300],
-            "family": (ref.family or key)[:200],
+def claimants_resolve(refs) -> dict[str, Claimant]:
+    """The stored claimants for engine references, by key, created or enriched.
+
+    Keys are taken in sorted order, the same in every worker, so two workers writing the
+    same claimants wait for each other instead of deadlocking; aliases are merged on a
+    locked row so concurrent merges add up instead of overwriting each other.
+    """
+    wanted: dict[str, dict] = {}
+    for ref in refs:
+        if ref is None or not ref.name:
+            continue
+        entry = wanted.setdefault(claimant_key(ref.name), {
+            "name": ref.name[:300], "role": "", "family": "", "aliases": set(),
             "kind": ref.kind if ref.kind in Claimant.Kind.values else Claimant.Kind.UNKNOWN,
-            "aliases": sorted(set(ref.aliases)),
-        },
-    )
-    if not created:
-        aliases = sorted(set(claimant.aliases) | set(ref.aliases))
-        changed = aliases != claimant.aliases
-        claimant.aliases = aliases
-        if ref.role and not claimant.role:
-            claimant.role, changed = ref.role[:300], True
-        if changed:
-            claimant.save(update_fields=["aliases", "role"])
-    cache[key] = claimant
-    return claimant
+        })
+        entry["aliases"].update(ref.aliases)
+        entry["role"] = entry["role"] or (ref.role or "")[:300]
+        entry["family"] = entry["family"] or (ref.family or "")[:200]
+    found = {}
+    for key in sorted(wanted):
+        entry = wanted[key]
+        claimant, created = Claimant.objects.get_or_create(key=key, defaults={
+            "name": entry["name"], "role": entry["role"], "kind": entry["kind"],
+            "family": entry["family"] or key[:200], "aliases": sorted(entry["aliases"]),
+        })
+        if not created:
+            claimant = Claimant.objects.select_for_update().get(pk=claimant.pk)
+            aliases = sorted(set(claimant.aliases) | entry["aliases"])
+            if aliases != claimant.aliases or (entry["role"] and not claimant.role):
+                claimant.aliases = aliases
+                claimant.role = claimant.role or entry["role"]
+                claimant.save(update_fields=["aliases", "role"])
+        found[key] = claimant
+    return found
 
 
 def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, int]:
@@ -339,7 +371,7 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
     Claim.objects.filter(article=article).exclude(pk__in=[c.pk for c in kept]).delete()
     kept_spans = {(c.start, c.end, c.kind): c for c in kept}
 
-    cache: dict[str, Claimant] = {}
+    claimants = claimants_resolve(item.claimant for item in extracted)
     new_claims = []
     seen = set()
     for item in extracted:
@@ -356,7 +388,7 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
         new_claims.append(Claim(
             article=article,
             # A ref without a name is an unresolved pronoun: the mention is kept, no claimant.
-            claimant=(claimant_resolve(item.claimant, cache)
+            claimant=(claimants[claimant_key(item.claimant.name)]
                       if item.claimant and item.claimant.name else None),
             claimant_mention=(item.claimant.mention.text if item.claimant and item.claimant.mention
                               else "")[:300],
@@ -371,7 +403,8 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
     Claim.objects.bulk_create(new_claims)
     for claim in kept_spans.values():
         if claim.extractor_version != version:
-            Claim.objects.filter(pk=claim.pk).update(stale=True)
+            # The version moves on too, so a later pass does not log the same event again.
+            Claim.objects.filter(pk=claim.pk).update(stale=True, extractor_version=version)
             ReviewEvent.objects.create(
                 claim=claim, action=ReviewEvent.Action.REEXTRACTED,
                 note=(f"Extractor {version} no longer finds this claim as it was "

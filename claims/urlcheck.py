@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
+import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from claims.errors import InvalidArticle
@@ -14,6 +16,17 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _INTERNAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _ipv4_forms(host: str) -> ipaddress.IPv4Address | None:
+    """An IPv4 address however it is written: "127.1", "0177.0.0.1", "0x7f.1", "2130706433"."""
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
 def _is_internal_host(host: str) -> bool:
     host = host.strip("[]").lower().rstrip(".")
     if host in _INTERNAL_NAMES or host.endswith((".localhost", ".local", ".internal")):
@@ -21,12 +34,26 @@ def _is_internal_host(host: str) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        # Decimal or hex IPv4 forms ("2130706433", "0x7f000001") that browsers accept.
-        try:
-            address = ipaddress.ip_address(int(host, 0))
-        except ValueError:
+        address = _ipv4_forms(host)
+        if address is None:
             return "." not in host  # a bare intranet name such as "intranet"
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (
+            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in _NAT64 else None)
+        if embedded is not None and not embedded.is_global:
+            return True
     return not address.is_global
+
+
+def _normalise_host(host: str) -> str:
+    """Fold full-width digits and dots, and encode international names as IDNA."""
+    folded = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower()
+    if folded.isascii():
+        return folded
+    try:
+        return folded.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidArticle(f"The host name {host!r} is not a valid domain name.") from None
 
 
 def canonical_url(raw: str) -> str:
@@ -47,7 +74,7 @@ def canonical_url(raw: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise InvalidArticle(f"The URL {value!r} must start with http:// or https://.")
-    host = (parts.hostname or "").lower()
+    host = _normalise_host(parts.hostname or "")
     if not host:
         raise InvalidArticle(f"The URL {value!r} has no host name.")
     if parts.username or parts.password:
@@ -69,7 +96,10 @@ def canonical_url(raw: str) -> str:
     path = parts.path or "/"
     if len(path) > 1:
         path = path.rstrip("/")
-    return urlunsplit((scheme, netloc, path, query, ""))
+    canonical = urlunsplit((scheme, netloc, path, query, ""))
+    if len(canonical) > 2000:
+        raise InvalidArticle("The URL is longer than 2000 characters once normalised.")
+    return canonical
 
 
 def url_domain(url: str) -> str:

@@ -56,7 +56,10 @@ def env_database(name: str, default: str) -> dict:
     """Parse a database URL (``postgres://…`` or ``sqlite:///path``) into Django's form."""
     import dj_database_url
 
-    raw = os.environ.get(name) or default
+    raw = os.environ.get(name)
+    if raw is not None and not raw.strip():
+        raise ImproperlyConfigured(f"{name} is set but empty: give a database URL or unset it.")
+    raw = raw or default
     scheme = raw.split(":", 1)[0].lower()
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
@@ -72,7 +75,7 @@ def env_database(name: str, default: str) -> dict:
 def env_redis_url(name: str) -> str:
     """A broker URL, or '' when unset (tasks then run in process)."""
     raw = os.environ.get(name, "").strip()
-    if raw and not raw.startswith(("redis://", "rediss://", "amqp://", "memory://")):
+    if raw and not raw.startswith(("redis://", "rediss://", "amqp://")):
         raise ImproperlyConfigured(
             f"{name}={raw!r}: expected a redis:// (or rediss://, amqp://) URL, or unset "
             "to run tasks in process."

@@ -81,6 +81,15 @@ TEMPLATES = [
     },
 ]
 
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when CLAIMTRACK_ENV=production.")
+    for _required in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        if not env_str(_required).strip():
+            raise ImproperlyConfigured(
+                f"{_required} must be set when CLAIMTRACK_ENV=production (PostgreSQL and Redis)."
+            )
+
 _default_db = f"sqlite:///{VAR_DIR / 'claimtrack.sqlite3'}"
 DATABASES = {"default": env_database("DATABASE_URL", _default_db)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -118,6 +127,8 @@ STORAGES = {
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+# Only behind a TLS proxy that sets the header itself; otherwise clients could forge it.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -174,8 +185,10 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CLAIMTRACK_ARTICLE_MAX_BYTES = env_int("CLAIMTRACK_ARTICLE_MAX_BYTES", 2_000_000, minimum=1000)
 # The sweep re-enqueues articles left pending or processing for longer than these.
 CLAIMTRACK_PENDING_TIMEOUT = env_int("CLAIMTRACK_PENDING_TIMEOUT", 600, minimum=1)
+# Longer than the hard task time limit: a task still running is never taken over.
 CLAIMTRACK_PROCESSING_TIMEOUT = env_int(
-    "CLAIMTRACK_PROCESSING_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=1
+    "CLAIMTRACK_PROCESSING_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2,
+    minimum=CELERY_TASK_TIME_LIMIT + 1,
 )
 CLAIMTRACK_MAX_ATTEMPTS = env_int("CLAIMTRACK_MAX_ATTEMPTS", 5, minimum=1)
 CLAIMTRACK_SWEEP_INTERVAL = env_int("CLAIMTRACK_SWEEP_INTERVAL", 300, minimum=5)
@@ -187,11 +200,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL={LOG_LEVEL!r}: use DEBUG, INFO, WARNING, ERROR or CRITICAL."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

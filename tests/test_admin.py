@@ -111,6 +111,8 @@ def test_an_editor_adds_an_article_in_the_admin_and_it_is_processed(
     assert response.status_code == 302, response.context["adminform"].form.errors
     article = Article.objects.get()
     assert article.submitted_by == editor
+    page = client.get(response["Location"])
+    assert "Port record" in "".join(str(m) for m in page.context["messages"])
     assert article.state == Article.State.DONE
     assert article.claims.exists()
 
@@ -165,3 +167,28 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
     assert reverse("admin:login") in response["Location"]
     assert client.post(reverse("admin:claims_article_add"), {}).status_code == 302
     assert not Article.objects.exists()
+
+
+def test_saving_an_article_page_changes_nothing_and_does_not_fail(client, editor):
+    claim = ClaimFactory()
+    article = claim.article
+    url = reverse("admin:claims_article_change", args=[article.pk])
+    form = client.get(url).context["adminform"].form
+    data = {"claims-TOTAL_FORMS": "1", "claims-INITIAL_FORMS": "1",
+            "claims-MIN_NUM_FORMS": "0", "claims-MAX_NUM_FORMS": "1000",
+            "claims-0-id": str(claim.pk), "claims-0-article": str(article.pk), "_save": "Save"}
+    assert not form.fields  # every field is read-only
+    response = client.post(url, data)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.claims.count() == 1
+
+
+def test_an_article_whose_claims_have_a_review_trail_cannot_be_deleted(client):
+    from django.db.models import ProtectedError
+
+    from tests.factories import ReviewEventFactory
+
+    event = ReviewEventFactory()
+    with pytest.raises(ProtectedError):
+        event.claim.article.delete()

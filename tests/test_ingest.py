@@ -91,6 +91,9 @@ def test_it_rejects_a_duplicate_url_that_differs_only_in_tracking():
     "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data", "http://[::1]/x",
     "http://2130706433/", "http://intranet/story", "javascript:alert(1)", "file:///etc/passwd",
     "ftp://files.example/a", "https://user:pw@news.example/a", "http://", "https://[bad/",
+    "http://127.1/", "http://0177.0.0.1/", "http://0x7f.0.0.1/", "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/",
+    "http://[64:ff9b::7f00:1]/", "http://[::ffff:10.0.0.1]/", "http://[2002:c0a8:101::1]/",
+    "https://news.example/a?q=" + "é" * 400,  # short as given, too long once encoded
 ])
 def test_it_rejects_urls_that_are_no_public_web_page(url):
     with pytest.raises(InvalidArticle):

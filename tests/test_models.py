@@ -67,6 +67,3 @@ def test_it_counts_a_claim_with_review_events_as_touched():
     assert ClaimFactory(status=Claim.Status.IN_REVIEW).is_touched
 
 
-def test_it_slices_the_claim_text_out_of_the_article():
-    claim = ClaimFactory()
-    assert claim.article.text[claim.start:claim.end] == claim.text

@@ -34,6 +34,11 @@ def test_it_starts_with_laptop_defaults():
     ({"CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
     ({"CLAIMTRACK_ARTICLE_MAX_BYTES": "lots"}, "CLAIMTRACK_ARTICLE_MAX_BYTES"),
     ({"CLAIMTRACK_ENV": "staging"}, "CLAIMTRACK_ENV"),
+    ({"CELERY_BROKER_URL": "memory://"}, "CELERY_BROKER_URL"),
+    ({"DATABASE_URL": ""}, "DATABASE_URL"),
+    ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
+    ({"CELERY_TASK_TIME_LIMIT": "300", "CLAIMTRACK_PROCESSING_TIMEOUT": "100"},
+     "CLAIMTRACK_PROCESSING_TIMEOUT"),
 ])
 def test_it_refuses_to_start_with_a_bad_value_and_names_the_variable(env, variable):
     result = start_django(**env)
@@ -54,14 +59,33 @@ def test_it_refuses_debug_off_with_the_default_secret():
     assert "SECRET_KEY" in result.stderr
 
 
-def test_it_starts_in_production_with_a_real_secret_and_hosts():
-    result = start_django(CLAIMTRACK_ENV="production", SECRET_KEY=STRONG_KEY,
-                          ALLOWED_HOSTS="claims.example")
+PRODUCTION = {"CLAIMTRACK_ENV": "production", "SECRET_KEY": STRONG_KEY,
+              "ALLOWED_HOSTS": "claims.example",
+              "DATABASE_URL": "postgres://claimtrack@db.example:5432/claimtrack",
+              "CELERY_BROKER_URL": "redis://redis.example:6379/0"}
+
+
+def test_it_starts_in_production_with_a_real_secret_hosts_database_and_broker():
+    result = start_django(**PRODUCTION)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "CELERY_BROKER_URL"])
+def test_it_refuses_production_on_the_laptop_defaults(variable):
+    result = start_django(**{**PRODUCTION, variable: ""}) if variable == "CELERY_BROKER_URL" \
+        else start_django(**{k: v for k, v in PRODUCTION.items() if k != variable})
+    assert result.returncode != 0
+    assert variable in result.stderr
+
+
+def test_it_refuses_debug_in_production():
+    result = start_django(**PRODUCTION, DEBUG="1")
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr
+
+
 def test_it_requires_allowed_hosts_in_production():
-    result = start_django(CLAIMTRACK_ENV="production", SECRET_KEY=STRONG_KEY)
+    result = start_django(**{k: v for k, v in PRODUCTION.items() if k != "ALLOWED_HOSTS"})
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
 

@@ -54,7 +54,8 @@ def test_it_leaves_one_set_of_claims_when_a_task_is_delivered_twice():
 
 
 def test_it_takes_over_an_article_left_processing_by_a_dead_worker():
-    article = pending_article(state=Article.State.PROCESSING, attempts=1)
+    article = pending_article(state=Article.State.PROCESSING, attempts=1,
+                              state_changed_at=timezone.now() - timedelta(hours=2))
     Claim.objects.create(  # a half-written set cannot exist (one transaction), but be strict
         article=article, text=STORY[:10], start=0, end=10, sentence_start=0, sentence_end=10,
         kind=Claim.Kind.ASSERTION, extractor_version="old",
@@ -117,7 +118,8 @@ def test_it_fails_the_article_when_transient_errors_outlast_the_retries():
 
 def test_it_gives_up_after_too_many_attempts(settings):
     settings.CLAIMTRACK_MAX_ATTEMPTS = 3
-    article = pending_article(state=Article.State.PROCESSING, attempts=3)
+    article = pending_article(state=Article.State.PROCESSING, attempts=3,
+                              state_changed_at=timezone.now() - timedelta(hours=2))
     assert tasks.article_process_task.delay(article.pk).get() == "failed"
     article.refresh_from_db()
     assert article.state == Article.State.FAILED
@@ -149,7 +151,14 @@ def test_the_sweep_processes_what_it_requeues_in_process():
     assert article.state == Article.State.DONE
 
 
-def test_two_sweeps_enqueue_a_stuck_article_once():
+def test_an_article_being_processed_right_now_is_not_taken_twice():
+    article = pending_article(state=Article.State.PROCESSING, attempts=1)
+    assert tasks.article_process_task.delay(article.pk).get() == "skipped"
+    article.refresh_from_db()
+    assert article.attempts == 1 and article.state == Article.State.PROCESSING
+
+
+def test_a_second_sweep_does_not_requeue_what_the_first_just_requeued():
     pending_article(state_changed_at=timezone.now() - timedelta(days=1))
     with mock.patch.object(tasks.article_process_task, "delay") as delay:
         services.articles_sweep()
@@ -217,3 +226,43 @@ def test_reextraction_leaves_a_touched_claim_current_when_it_is_found_again():
     assert claim.stale is False
     assert claim.extractor_version == "99.0"
     assert article.claims.filter(start=claim.start, end=claim.end, kind=claim.kind).count() == 1
+
+
+def test_an_in_process_task_failure_does_not_fail_the_ingestion():
+    with mock.patch.object(services, "article_process",
+                           side_effect=OperationalError("database is locked")), \
+            mock.patch.object(tasks, "backoff", return_value=0):
+        article = services.article_ingest(
+            title="Quay news", source_name="Harbour Times", text=STORY)
+    article.refresh_from_db()
+    assert article.state == Article.State.PENDING  # committed, waiting to be run again
+    assert services.article_reprocess(article=article)
+    article.refresh_from_db()
+    assert article.state == Article.State.DONE
+
+
+def test_reprocess_takes_back_an_article_stuck_in_processing():
+    article = pending_article(state=Article.State.PROCESSING, attempts=2,
+                              state_changed_at=timezone.now() - timedelta(hours=2))
+    assert services.article_reprocess(article=article)
+    article.refresh_from_db()
+    assert article.state == Article.State.DONE
+
+
+def test_reprocess_leaves_an_article_being_processed_alone():
+    article = pending_article(state=Article.State.PROCESSING, attempts=1)
+    assert not services.article_reprocess(article=article)
+
+
+def test_a_stale_claim_is_flagged_once_however_often_it_is_reextracted():
+    article = pending_article()
+    services.article_process(article_id=article.pk)
+    claim = article.claims.order_by("start").first()
+    Claim.objects.filter(pk=claim.pk).update(start=1, text=STORY[1:claim.end],
+                                             status=Claim.Status.IN_REVIEW)
+    for version in ("98.0", "98.0", "99.0"):
+        with mock.patch.object(engine, "ENGINE_VERSION", version):
+            services.article_reprocess(article=article)
+    claim.refresh_from_db()
+    assert claim.stale
+    assert claim.events.filter(action=ReviewEvent.Action.REEXTRACTED).count() == 2

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from tqdm import tqdm
 from claims import engine, services
 from claims.errors import DuplicateArticle, IngestError, InvalidArticle
 from claims.ingest import FORMATS, iter_paths, parse_published, read_records, title_from_text
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -60,6 +63,11 @@ class Command(BaseCommand):
                 except IngestError as exc:
                     failures.append(f"{record.origin}: {exc.message}")
                     progress.write(self.style.ERROR(f"error {record.origin}: {exc.message}"))
+                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the run
+                    logger.exception("Unexpected error ingesting %s", record.origin)
+                    message = f"unexpected {type(exc).__name__}: {exc}"
+                    failures.append(f"{record.origin}: {message}")
+                    progress.write(self.style.ERROR(f"error {record.origin}: {message}"))
             progress.update(1)
         progress.close()
 
