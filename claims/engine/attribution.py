@@ -48,11 +48,13 @@ _LAST_WORD_RE = re.compile(r"([\w.'’-]+)\W*$")
 _CLAUSE_VERB_RE = re.compile(r"\b(?:[a-z]{2,}ed|met|told|saw|is|was|are|were|has|had)\b")
 _TRAILING_AUX_RE = re.compile(
     r"(?:\s+(?:has|have|had|is|are|was|were|will|would|did|does|do|also|again|then|later|once|"
-    r"already|further|first|never|not|only|even|too|(?!(?:family|ally|rally|assembly|supply|"
+    r"already|further|first|never|not|only|even|too|long|often|always|still|just|now|together|"
+    r"can|could|should|may|might|must|shall|(?:did|does|do|has|have|had|is|are|was|were|would|"
+    r"could|should|wo|ca)n['’]t|cannot|(?!(?:family|ally|rally|assembly|supply|"
     r"italy|anomaly|monopoly|bully|july)\b)[a-z]+ly))+\s*$"
 )
 _LEADING_JUNK_RE = re.compile(
-    r"^(?:(?:and|but|so|yet|then|also|meanwhile|still|now)\s+|"
+    r"^(?:(?:and|but|so|yet|then|also|meanwhile|still|now|perhaps|maybe)\s+|"
     r"(?:on|last|this|earlier|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|week|month|year|morning|afternoon|evening|night)\s+)+",
     re.I,
@@ -90,6 +92,7 @@ _APPOSITIVE_OPEN_RE = re.compile(
     r"ent|ant|ive|ary|ee)s?\b)"
 )
 _PASSIVE_OR_INFINITIVE = frozenset("is are was were be been being to not n't".split())
+_BE_FORMS = frozenset("is are was were been 's ’s 're ’re".split())
 # Phrases that sit between a cue and its content: "said on Tuesday that", "told CNN in an
 # interview that".
 _ADJUNCT_RE = re.compile(
@@ -420,7 +423,9 @@ def _frames(text: str, ss: int, se: int, quotes: list[tuple[int, int]]) -> list[
         before = text[max(ss, cs - 40):cs].split()
         prev = before[-1].lower() if before else ""
         prev2 = before[-2].lower() if len(before) > 1 else ""
-        if lemma != "according to" and (
+        # "is saying", "are demanding": a progressive, not a passive.
+        progressive = lower.endswith("ing") and prev in _BE_FORMS
+        if lemma != "according to" and not progressive and (
             prev in NOUN_DETERMINERS or prev in _PASSIVE_OR_INFINITIVE
             or prev.endswith(("'s", "’s", "s'", "s’"))  # not a closing '' quote
             or (prev.endswith("ly") and prev2 in _PASSIVE_OR_INFINITIVE)
@@ -452,6 +457,13 @@ def _frames(text: str, ss: int, se: int, quotes: list[tuple[int, int]]) -> list[
     return frames
 
 
+# A complement clause without "that": "the study found Trump would raise taxes", "records show
+# he paid": a subject pronoun, or a short noun phrase and a finite verb.
+_BARE_CLAUSE_RE = re.compile(
+    r"\s*(?:(?:he|she|they|we|I)\s+(?!to\b)[a-z]|(?:(?:the|a|an|his|her|their|its|[A-Z][\w.'’-]*)"
+    r"(?:\s+[\w.'’-]+){0,3}?)\s+(?:[a-z]+ly\s+)?(?:would|will|could|can|may|might|should|must|"
+    r"is|are|was|were|has|have|had|did|does|[a-z]{3,}ed)\b)"
+)
 _COMPLEMENT_WORD_RE = re.compile(r"\s*(?:,\s*)?([\"“:]|''|[\w’']+)")
 
 
@@ -583,7 +595,7 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
         return _Frame((cs, ce), lemma, left=b.start(), mode="before", speaker=speaker, role=role)
     start, led = _after_cue(text, ce, se, lemma)
     nm = None if led else _NOMINAL_RE.match(text, start, se)
-    if lower in WEAK_FORMS and not (led or nm):
+    if lower in WEAK_FORMS and not (led or nm or _BARE_CLAUSE_RE.match(text, start, se)):
         return None
     if start >= se - 1:
         return None
@@ -596,6 +608,30 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
         if pm:
             frame.possessor = _strip_span(text, pm.start(1), pm.end(1))
     return frame
+
+
+# Where reported content hands over to the outlet's own words. Any content stops before ", yet
+# ..." / ", but ..." (a new predicate of the subject: "demands X, yet refuses Y"); content that
+# is a noun phrase or an infinitive (not a clause) also stops before a dash aside and before a
+# comma-led adjunct ("attacked her opponent as a fraud, with jabs that ...").
+_CONTENT_STOP_RE = re.compile(r",\s+(?:yet|but)\b")
+_PHRASE_STOP_RE = re.compile(
+    r"\s+(?:—|--|–|―)\s+|,\s+(?:with|after|before|as|while|despite)\b"
+)
+
+
+def _content_end(text: str, a: int, b: int, quotes) -> int:
+    """Where content that starts at ``a`` ends, at most ``b``."""
+    clausal = text[max(0, a - 6):a].rstrip().lower().endswith(("that", ":")) or \
+        _BARE_CLAUSE_RE.match(text, a, b) is not None or text[a:a + 1] in "\"“"
+    stops = (_CONTENT_STOP_RE,) if clausal else (_CONTENT_STOP_RE, _PHRASE_STOP_RE)
+    for rx in stops:
+        for m in rx.finditer(text, a, b):
+            if m.start() - a < 10 or _inside(quotes, m.start()):
+                continue
+            b = m.start()
+            break
+    return b
 
 
 def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
@@ -622,6 +658,7 @@ def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
                 m = _NOMINAL_END_RE.search(text, a, b)
                 if m:
                     b = m.start()
+            b = _content_end(text, a, b, quotes)
             q = next((q for q in quotes if q[0] == a), None)
             is_quote = q is not None and not text[q[1]:b].strip(" .,")
             a, b = _quote_inner(text, q) if is_quote else _trim_content(text, a, b)

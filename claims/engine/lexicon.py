@@ -36,6 +36,8 @@ _IRREGULAR = {
     "quip": ("quip", "quips", "quipped", "quipping"),
     "rebut": ("rebut", "rebuts", "rebutted", "rebutting"),
     "commit": ("commit", "commits", "committed", "committing"),
+    "speak": ("speak", "speaks", "spoke", "spoken", "speaking"),
+    "lay": ("lay", "lays", "laid", "laying"),
 }
 
 # Verbs that take a reported clause on their own: "X said Y".
@@ -56,6 +58,10 @@ STRONG_CUES = (
     "ask", "urge", "demand", "propose", "recommend", "advise", "implore", "swear", "guarantee",
     "assure", "call for", "call on", "push for", "press for", "lobby for", "appeal for",
     "advocate", "decline", "refuse", "commit",
+    # Speaking about a topic, making a text public, promoting or expressing a view: PolNeAR
+    # counts their object as the content ("spoke about the economy", "released a statement").
+    "speak about", "speak of", "speak out", "talk about", "comment on", "release", "publish",
+    "issue", "unveil", "lay out", "detail", "promote", "express",
     # Evaluating speech acts with a nominal or clausal object.
     "criticize", "criticise", "attack", "blast", "slam", "condemn", "denounce", "decry",
     "lambast", "lambaste", "mock", "ridicule", "praise", "hail", "applaud", "laud", "tout",
@@ -90,7 +96,8 @@ NOUN_HOMOGRAPHS = frozenset(
     claim claims charge charges promise promises counter counters cite quip quips boast
     boasts challenge challenges forecast forecasts estimate estimates concern concerns
     pledge pledges vow vows note notes answer answers comment comments decline declines
-    endorse proposal proposals dispute disputes rebuff rebuffs answer answers""".split()
+    endorse proposal proposals dispute disputes rebuff rebuffs answer answers issue issues
+    release releases detail details""".split()
 )
 
 DENY_LEMMAS = frozenset({"deny", "reject", "dismiss", "refute", "rebuff", "dispute"})

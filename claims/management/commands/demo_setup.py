@@ -42,6 +42,9 @@ class Command(BaseCommand):
         for seed in seed_files:
             self._ingest([str(seed)], source="teleSUR", published="2022-01-11")
 
+        # A demo database from an older engine is brought up to date.
+        call_command("reextract_outdated", stdout=self.stdout)
+
         by_state = dict(Article.objects.values_list("state").annotate(n=Count("id")))
         sources = Article.objects.values("source").distinct().count()
         self.stdout.write(
