@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, F
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from claims import services
@@ -184,7 +184,8 @@ class ReviewEventInline(admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["claim_text", "claimant", "cue", "kind", "status", "source", "article_link",
+    # Fits a laptop screen: the article is one click away on the claim page.
+    list_display = ["claim_text", "claimant_name", "cue", "kind", "score", "status", "source",
                     "published"]
     list_filter = [
         "kind", "status",
@@ -202,14 +203,15 @@ class ClaimAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["claims/admin.css"]}
     readonly_fields = [
-        "in_context", "text", "claimant", "claimant_mention", "cue", "kind", "kind_cues",
-        "negated", "hedged", "checkworthiness", "status", "article", "stale",
+        "in_context", "text", "claimant", "claimant_mention", "cue", "kind", "kind_cue_words",
+        "negated", "hedged", "checkworthiness", "status", "article_link", "stale",
         "extractor_version", "start", "end",
     ]
     fieldsets = [
         (None, {"fields": ["in_context", "claimant", "claimant_mention", "cue", "kind",
-                           "kind_cues", "negated", "hedged", "checkworthiness", "status"]}),
-        ("Source", {"fields": ["article", "text", "start", "end", "extractor_version", "stale"]}),
+                           "kind_cue_words", "negated", "hedged", "checkworthiness", "status"]}),
+        ("Source", {"fields": ["article_link", "text", "start", "end", "extractor_version",
+                               "stale"]}),
     ]
 
     def has_add_permission(self, request):
@@ -221,6 +223,16 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="Claim", ordering="text")
     def claim_text(self, obj):
         return Truncator(obj.text).chars(120)
+
+    @admin.display(description="Claimant", ordering="claimant__name")
+    def claimant_name(self, obj):
+        if obj.claimant is None:
+            return "—"
+        return format_html('<span title="{}">{}</span>', obj.claimant.role, obj.claimant.name)
+
+    @admin.display(description="Check-worthiness", ordering="checkworthiness")
+    def score(self, obj):
+        return "—" if obj.checkworthiness is None else f"{obj.checkworthiness:.2f}"
 
     @admin.display(description="Source", ordering="article__source__name")
     def source(self, obj):
@@ -235,20 +247,34 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Published", ordering="article__published_at")
     def published(self, obj):
-        return obj.article.published_at
+        return obj.article.published_at.date() if obj.article.published_at else None
 
     @admin.display(description="In context")
     def in_context(self, obj):
-        """The claim highlighted in its article; every piece escaped by format_html."""
+        """The claim marked in its article, its cue in bold; every piece escaped."""
         text = obj.article.text
-        before_start = max(0, obj.sentence_start - CONTEXT_CHARS)
-        after_end = min(len(text), obj.sentence_end + CONTEXT_CHARS)
+        first = max(0, obj.sentence_start - CONTEXT_CHARS)
+        last = min(len(text), obj.sentence_end + CONTEXT_CHARS)
+        marks = [(obj.start, obj.end, "mark")]
+        cue_inside = obj.cue_start is not None and obj.cue_end is not None \
+            and first <= obj.cue_start < obj.cue_end <= last
+        if cue_inside and (obj.cue_end <= obj.start or obj.cue_start >= obj.end):
+            marks.append((obj.cue_start, obj.cue_end, "strong"))
+        pieces, position = [], first
+        for start, end, tag in sorted(marks):
+            pieces.append(format_html("{}<{}>{}</{}>", text[position:start], tag,
+                                      text[start:end], tag))
+            position = end
+        pieces.append(format_html("{}", text[position:last]))
         return format_html(
-            '<div class="claim-context" style="white-space: pre-wrap; max-width: 60em">'
-            "{}{}<mark>{}</mark>{}{}</div>",
-            "…" if before_start else "", text[before_start:obj.start], text[obj.start:obj.end],
-            text[obj.end:after_end], "…" if after_end < len(text) else "",
+            '<div class="claim-context">{}{}{}</div>',
+            "…" if first else "", format_html_join("", "{}", ((p,) for p in pieces)),
+            "…" if last < len(text) else "",
         )
+
+    @admin.display(description="Words that decided the kind")
+    def kind_cue_words(self, obj):
+        return ", ".join(obj.kind_cues) or "—"
 
 
 @admin.register(Claimant)

@@ -136,7 +136,7 @@ class Claim(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
     claimant = models.ForeignKey(
         Claimant, null=True, blank=True, on_delete=models.PROTECT, related_name="claims",
-        help_text="Empty: the outlet's own statement.",
+        help_text="Who made the claim; empty for the outlet's own statement.",
     )
     text = models.TextField(help_text="The claimed content, exactly as in the article.")
     start = models.PositiveIntegerField()
@@ -151,7 +151,10 @@ class Claim(models.Model):
     kind_cues = models.JSONField(default=list, blank=True, help_text="Words that decided the kind.")
     negated = models.BooleanField(default=False)
     hedged = models.BooleanField(default=False)
-    checkworthiness = models.FloatField(null=True, blank=True)
+    checkworthiness = models.FloatField(
+        "check-worthiness", null=True, blank=True,
+        help_text="0 to 1: how likely the claim's sentence is a factual claim worth checking.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     extractor_version = models.CharField(max_length=32)
     # Set when the engine version changed under a claim an editor had already touched:
