@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 
 from claims import services
 from claims.errors import IngestError
-from claims.models import Article, Claim, Claimant, ReviewEvent, Source
+from claims.models import Article, Claim, Claimant, FactCheck, ReviewEvent, Source
 
 # Characters of article text shown on each side of a claim's sentence on the claim page.
 CONTEXT_CHARS = 400
@@ -306,3 +306,21 @@ class ReviewEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FactCheck)
+class FactCheckAdmin(admin.ModelAdmin):
+    list_display = ["claim_text", "claimant_name", "verdict", "publisher", "reviewed_on"]
+    list_filter = ["origin", "publisher", "verdict"]
+    search_fields = ["claim_reviewed", "title", "claimant_name", "external_id"]
+    date_hierarchy = "reviewed_on"
+    list_per_page = 50
+    show_full_result_count = False  # the library holds tens of thousands of records
+    readonly_fields = ["external_id", "origin", "created_at", "updated_at", "raw"]
+
+    @admin.display(description="Claim reviewed", ordering="claim_reviewed")
+    def claim_text(self, obj):
+        return Truncator(obj.claim_reviewed).chars(140)
+
+    def view_on_site(self, obj):
+        return obj.url or None

@@ -30,3 +30,7 @@ class DuplicateArticle(IngestError):
 
 class InvalidArticle(IngestError):
     code = "invalid"
+
+
+class InvalidFactCheck(IngestError):
+    code = "invalid_factcheck"

@@ -9,7 +9,7 @@ from django.db import transaction
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Editors": [
         "view_source", "view_article", "add_article", "change_article",
-        "view_claimant", "view_claim", "change_claim", "view_reviewevent",
+        "view_claimant", "view_claim", "change_claim", "view_reviewevent", "view_factcheck",
     ],
 }
 

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from claims.factchecks import factchecks_save, read_factcheck_file
+
+BATCH = 1000
+
+
+class Command(BaseCommand):
+    help = (
+        "Import earlier fact-checks into the library: schema.org ClaimReview JSON-LD files "
+        "(.json/.jsonld) and fact-check JSONL records (vclaim_id, vclaim, title, subtitle, "
+        "speaker, truth_label, date, url). Re-importing updates records by their id; bad "
+        "records are reported and the rest go on. Exits non-zero when any record failed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument("--publisher", default="", help="Publisher of JSONL records.")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, paths: list[Path], publisher: str, no_progress: bool, **options):
+        created = updated = 0
+        failures: list[str] = []
+        batch = []
+        progress = tqdm(unit="record", desc="Importing", disable=no_progress,
+                        file=self.stderr._out)
+        for path in paths:
+            if not path.is_file():
+                failures.append(f"{path}: no such file")
+                progress.write(self.style.ERROR(f"error {path}: no such file"))
+                continue
+            for where, item in read_factcheck_file(path, publisher=publisher):
+                progress.update(1)
+                if isinstance(item, Exception):
+                    failures.append(f"{where}: {item}")
+                    progress.write(self.style.ERROR(f"error {where}: {item}"))
+                    continue
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    c, u = factchecks_save(batch)
+                    created, updated, batch = created + c, updated + u, []
+        if batch:
+            c, u = factchecks_save(batch)
+            created, updated = created + c, updated + u
+        progress.close()
+        summary = f"{created} fact-checks created, {updated} updated, {len(failures)} failed."
+        if failures:
+            raise CommandError(summary)
+        self.stdout.write(self.style.SUCCESS(summary))
