@@ -270,3 +270,106 @@ class FactCheck(models.Model):
     def __str__(self) -> str:
         text = self.claim_reviewed
         return text if len(text) <= 80 else text[:77] + "…"
+
+
+class Proposition(models.Model):
+    """What several claims assert in common, across sources; members relate to it as
+    supporting or contradicting (a denial)."""
+
+    text = models.TextField(help_text="The statement as its first claim put it.")
+    first_claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    # Set when an editor confirms, merges or splits: automatic passes then leave the
+    # membership of this proposition alone.
+    locked = models.BooleanField(default=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-first_seen_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:77] + "…"
+
+
+class ClaimLink(models.Model):
+    """A suggested or editor-decided link from a claim to another claim, to a proposition
+    (membership, with the claim's stance) or to an earlier fact-check."""
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        CONTRADICTS = "contradicts", "Contradicts"
+        NEUTRAL = "neutral", "Neutral"
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links")
+    target_claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="linked_from"
+    )
+    proposition = models.ForeignKey(
+        Proposition, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
+    factcheck = models.ForeignKey(
+        FactCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    score = models.FloatField(help_text="Similarity of the two statements, 0 to 1.")
+    method = models.CharField(max_length=100, help_text="What suggested it, with its version.")
+    cues = models.JSONField(default=list, blank=True, help_text="Words that decided the relation.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUGGESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["claim_id", "-score"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(target_claim__isnull=False, proposition__isnull=True,
+                      factcheck__isnull=True)
+                    | Q(target_claim__isnull=True, proposition__isnull=False,
+                        factcheck__isnull=True)
+                    | Q(target_claim__isnull=True, proposition__isnull=True,
+                        factcheck__isnull=False)
+                ),
+                name="link_exactly_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(target_claim=F("claim")), name="link_not_to_itself"
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "target_claim"], condition=Q(target_claim__isnull=False),
+                name="link_unique_claim_pair",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "proposition"], condition=Q(proposition__isnull=False),
+                name="link_unique_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "factcheck"], condition=Q(factcheck__isnull=False),
+                name="link_unique_factcheck",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["proposition", "relation"], name="link_proposition_idx"),
+            models.Index(fields=["factcheck"], name="link_factcheck_idx"),
+            models.Index(fields=["target_claim"], name="link_target_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        target = self.target_claim or self.proposition or self.factcheck
+        return f"{self.claim} {self.relation} {target}"

@@ -67,3 +67,32 @@ def test_it_counts_a_claim_with_review_events_as_touched():
     assert ClaimFactory(status=Claim.Status.IN_REVIEW).is_touched
 
 
+
+
+def _link(**fields):
+    from claims.models import ClaimLink
+
+    base = {"relation": ClaimLink.Relation.SUPPORTS, "score": 0.9, "method": "test"}
+    return ClaimLink.objects.create(**{**base, **fields})
+
+
+def test_a_link_has_exactly_one_target():
+    from claims.models import FactCheck, Proposition
+
+    claim, other = ClaimFactory(), ClaimFactory()
+    proposition = Proposition.objects.create(text="x")
+    factcheck = FactCheck.objects.create(external_id="f1", origin="ours", claim_reviewed="y")
+    for targets in ({}, {"target_claim": other, "proposition": proposition},
+                    {"proposition": proposition, "factcheck": factcheck}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            _link(claim=claim, **targets)
+    assert _link(claim=claim, factcheck=factcheck).factcheck == factcheck
+
+
+def test_a_claim_links_to_a_target_once_and_never_to_itself():
+    claim, other = ClaimFactory(), ClaimFactory()
+    _link(claim=claim, target_claim=other)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _link(claim=claim, target_claim=other, relation="contradicts")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _link(claim=claim, target_claim=claim)
