@@ -239,12 +239,16 @@ class ProcessOutcome:
     kept: int = 0
 
 
-def article_fail(*, article_id: int, reason: str) -> bool:
-    """Mark an unfinished article failed with a reason editors can read."""
+def article_fail(*, article_id: int, reason: str, engine_version: str = "") -> bool:
+    """Mark an unfinished article failed with a reason editors can read.
+
+    ``engine_version`` is set when the engine itself failed (deterministically): a later
+    engine version may succeed, so ``reextract_outdated`` retries it then.
+    """
     updated = Article.objects.filter(
         pk=article_id, state__in=[Article.State.PENDING, Article.State.PROCESSING]
     ).update(state=Article.State.FAILED, error=reason[:2000] or "failed",
-             state_changed_at=timezone.now())
+             state_changed_at=timezone.now(), extractor_version=engine_version)
     return updated == 1
 
 
@@ -280,7 +284,8 @@ def article_process(*, article_id: int) -> ProcessOutcome:
         extracted = engine.analyse(article.text)
     except Exception as exc:  # the engine is deterministic: a retry would fail the same way
         logger.exception("Extraction failed for article %s", article_id)
-        article_fail(article_id=article_id, reason=f"Extraction error: {type(exc).__name__}: {exc}")
+        article_fail(article_id=article_id, reason=f"Extraction error: {type(exc).__name__}: {exc}",
+                     engine_version=engine.ENGINE_VERSION)
         return ProcessOutcome("failed")
 
     with transaction.atomic():

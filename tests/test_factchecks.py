@@ -104,3 +104,45 @@ def test_editors_browse_the_library_and_html_in_records_is_escaped(client):
     assert response.status_code == 200
     assert "&lt;b&gt;bold&lt;/b&gt; claim" in response.content.decode()
     assert client.post(reverse("admin:claims_factcheck_add"), {}).status_code == 403
+
+
+def test_one_bad_review_in_a_jsonld_file_does_not_hide_the_others(tmp_path):
+    path = tmp_path / "page.jsonld"
+    path.write_text(json.dumps({"@context": "https://schema.org", "@graph": [
+        {"@type": "ClaimReview", "url": "https://checks.example/page",
+         "claimReviewed": "Bridges melt in summer.", "author": [{"name": "Checks"}],
+         "reviewRating": {"ratingValue": 1, "bestRating": 5, "alternateName": "False"}},
+        {"@type": "ClaimReview", "url": "https://checks.example/page",
+         "claimReviewed": "Rivers flow uphill.", "reviewRating": "False"},
+        {"@type": "ClaimReview", "url": "https://checks.example/page",
+         "claimReviewed": "Snow is warm.", "reviewRating": {"ratingValue": "NaN"}},
+        {"@type": "ClaimReview", "url": "https://checks.example/page",
+         "claimReviewed": "The sea is\u0000 salty.", "raw\u0000key": "x\u0000"},
+    ]}), encoding="utf-8")
+    with pytest.raises(CommandError, match="2 fact-checks created, 0 updated, 2 failed"):
+        call_command("import_factchecks", str(path), no_progress=True)
+    assert set(FactCheck.objects.values_list("claim_reviewed", flat=True)) == {
+        "Bridges melt in summer.", "The sea is salty."}
+    assert FactCheck.objects.get(claim_reviewed__startswith="Bridges").publisher == "Checks"
+
+
+def test_deeply_nested_json_is_a_reported_error(tmp_path):
+    (tmp_path / "deep.jsonl").write_text("[" * 100_000 + "\n", encoding="utf-8")
+    (tmp_path / "deep.jsonld").write_text("[" * 100_000, encoding="utf-8")
+    with pytest.raises(CommandError, match="0 fact-checks created, 0 updated, 2 failed"):
+        call_command("import_factchecks", str(tmp_path / "deep.jsonl"),
+                     str(tmp_path / "deep.jsonld"), no_progress=True)
+
+
+def test_only_absolute_http_urls_or_publisher_paths_are_kept(tmp_path):
+    path = tmp_path / "v.jsonl"
+    path.write_text("\n".join([
+        vclaim(vclaim_id="vclaim-pol-1", url='https://a.example/x y"><script>'),
+        vclaim(vclaim_id="vclaim-pol-2", url="//evil.example/x"),
+        vclaim(vclaim_id="vclaim-pol-3", url="javascript:alert(1)"),
+        vclaim(vclaim_id="vclaim-pol-4", url="HTTPS://Checks.example/ok"),
+    ]) + "\n", encoding="utf-8")
+    call_command("import_factchecks", str(path), no_progress=True)
+    urls = dict(FactCheck.objects.values_list("external_id", "url"))
+    assert urls["vclaim-pol-1"] == urls["vclaim-pol-2"] == urls["vclaim-pol-3"] == ""
+    assert urls["vclaim-pol-4"] == "HTTPS://Checks.example/ok"

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.engine.checkworthiness import load_model
+from claims.evaluation import atomic_output
 
 
 class Command(BaseCommand):
@@ -22,7 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, input: Path, output: Path, **options):
         model = load_model()
         try:
-            with input.open(encoding="utf-8", newline="") as handle:
+            # utf-8-sig: spreadsheet exports start with a byte-order mark.
+            with input.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.DictReader(handle)
                 missing = {"id", "text"} - set(reader.fieldnames or [])
                 if missing:
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 rows = [(row["id"], model.score(row["text"] or "")) for row in reader]
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise CommandError(f"Cannot read {input}: {exc}") from None
-        with output.open("w", encoding="utf-8", newline="") as handle:
+        with atomic_output(output, newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["id", "score", "label"])
             for row_id, score in rows:

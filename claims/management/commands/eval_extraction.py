@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from claims import engine
+from claims.evaluation import atomic_output
 
 
 def span(value) -> dict | None:
@@ -46,11 +47,18 @@ class Command(BaseCommand):
     def handle(self, *args, input: Path, output: Path, **options):
         count = claims = 0
         try:
-            source = input.open(encoding="utf-8")
+            source = input.open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {input}: {exc.strerror}") from None
-        with source, output.open("w", encoding="utf-8") as sink:
-            for number, line in enumerate(source, start=1):
+        with source, atomic_output(output) as sink:
+            for number, raw in enumerate(source, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise CommandError(f"{input}:{number}: not valid UTF-8 ({exc.reason}).") \
+                        from None
+                if number == 1:
+                    line = line.removeprefix("\ufeff")  # spreadsheet exports start with a BOM
                 if not line.strip():
                     continue
                 try:
@@ -58,8 +66,13 @@ class Command(BaseCommand):
                     doc_id, text = record["id"], record["text"]
                     if not isinstance(text, str):
                         raise TypeError("'text' must be a string")
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise CommandError(f"{input}:{number}: not a {{id, text}} record ({exc}).")
+                except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as exc:
+                    raise CommandError(
+                        f"{input}:{number}: not a {{id, text}} record ({exc!r}).") from None
+                if any("\ud800" <= ch <= "\udfff" for ch in text):
+                    # A lone surrogate cannot be written as UTF-8; one replacement character
+                    # stands in for it, so every offset stays the same.
+                    text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
                 found = engine.analyse(text)
                 sink.write(json.dumps(
                     {"id": doc_id, "claims": [claim_record(c) for c in found]},

@@ -24,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, paths: list[Path], publisher: str, no_progress: bool, **options):
+        if len(publisher) > 200:
+            raise CommandError("--publisher is longer than 200 characters.")
         created = updated = 0
         failures: list[str] = []
         batch = []
@@ -42,13 +44,19 @@ class Command(BaseCommand):
                     continue
                 batch.append(item)
                 if len(batch) >= BATCH:
-                    c, u = factchecks_save(batch)
-                    created, updated, batch = created + c, updated + u, []
+                    created, updated = self._save(batch, created, updated, failures, progress)
+                    batch = []
         if batch:
-            c, u = factchecks_save(batch)
-            created, updated = created + c, updated + u
+            created, updated = self._save(batch, created, updated, failures, progress)
         progress.close()
         summary = f"{created} fact-checks created, {updated} updated, {len(failures)} failed."
         if failures:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def _save(self, batch, created, updated, failures, progress):
+        c, u, failed = factchecks_save(batch)
+        for message in failed:
+            failures.append(message)
+            progress.write(self.style.ERROR(f"error {message}"))
+        return created + c, updated + u

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
+
 from django.core.management.base import BaseCommand
 
 from claims import engine, services
 from claims.models import Article
+
+
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ArgumentTypeError("must be 0 (no limit) or more")
+    return number
 
 
 class Command(BaseCommand):
@@ -14,12 +23,16 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--limit", type=int, default=0, help="At most this many articles.")
+        parser.add_argument("--limit", type=positive_int, default=0,
+                            help="At most this many articles.")
 
     def handle(self, *args, limit: int, **options):
+        # Failed articles count only when an older engine failed them: the engine is
+        # deterministic, so the current one would fail them again.
         outdated = (
             Article.objects.filter(state__in=[Article.State.DONE, Article.State.FAILED])
             .exclude(extractor_version=engine.ENGINE_VERSION)
+            .exclude(state=Article.State.FAILED, extractor_version="")
             .order_by("id")
         )
         if limit:
