@@ -57,6 +57,9 @@ class Article(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     extractor_version = models.CharField(max_length=32, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    matched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its claims were last matched across sources."
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="submitted_articles",

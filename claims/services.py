@@ -223,6 +223,19 @@ def article_enqueue(*, article_id: int) -> None:
     transaction.on_commit(send, robust=True)
 
 
+def article_match_enqueue(*, article_id: int) -> None:
+    """Match the article's claims across sources once its claims are committed."""
+    from claims.tasks import article_match_task
+
+    def send() -> None:
+        try:
+            article_match_task.delay(article_id)
+        except BROKER_ERRORS as exc:
+            logger.warning("Broker unavailable, article %s is matched later: %s", article_id, exc)
+
+    transaction.on_commit(send, robust=True)
+
+
 def _broker_errors() -> tuple[type[BaseException], ...]:
     from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -303,6 +316,7 @@ def article_process(*, article_id: int) -> ProcessOutcome:
             update_fields=["state", "error", "extractor_version", "processed_at",
                            "state_changed_at", "updated_at"]
         )
+        article_match_enqueue(article_id=article_id)
     return ProcessOutcome("done", created=created, kept=kept)
 
 
@@ -435,7 +449,15 @@ def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
             state=Article.State.PROCESSING, state_changed_at__lt=processing_cutoff
         )
     ).values_list("id", "state", "state_changed_at", "attempts")
-    counts = {"requeued": 0, "failed": 0}
+    counts = {"requeued": 0, "failed": 0, "rematched": 0}
+    # Processed but never matched (the broker was down when matching was to be sent, or
+    # the matching worker died): matched again; suggestions are idempotent.
+    unmatched = Article.objects.filter(
+        state=Article.State.DONE, matched_at__isnull=True, processed_at__lt=pending_cutoff
+    ).values_list("id", flat=True)
+    for article_id in unmatched.iterator():
+        article_match_enqueue(article_id=article_id)
+        counts["rematched"] += 1
     for article_id, state, changed_at, attempts in stuck.iterator():
         if attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
             if article_fail(
@@ -460,3 +482,25 @@ def review_event_record(*, claim: Claim, actor, action: str, note: str = "",
         claim=claim, actor=actor, action=action, note=note, from_status=from_status,
         to_status=to_status, data=data or {},
     )
+
+
+def claims_rematch_recent(*, batch: int = 200) -> int:
+    """Queue the claims of recent articles for matching again, in batches (after a bulk
+    import of fact-checks). Returns how many claims were queued."""
+    from claims.matching import MATCHABLE_KINDS
+    from claims.tasks import claims_match_task
+
+    since = timezone.now() - timezone.timedelta(days=settings.CLAIMTRACK_REMATCH_DAYS)
+    ids = list(Claim.objects.filter(kind__in=MATCHABLE_KINDS, article__created_at__gte=since)
+               .order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+
+        def send(chunk=chunk) -> None:
+            try:
+                claims_match_task.delay(chunk)
+            except BROKER_ERRORS as exc:
+                logger.warning("Broker unavailable, %s claims not re-matched: %s", len(chunk), exc)
+
+        transaction.on_commit(send, robust=True)
+    return len(ids)

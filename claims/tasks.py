@@ -42,3 +42,28 @@ def article_process_task(self, article_id: int) -> str:
 @shared_task(acks_late=True)
 def articles_sweep_task() -> dict:
     return services.articles_sweep()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def article_match_task(self, article_id: int) -> dict:
+    """Match every claim of a processed article across sources (idempotent suggestions)."""
+    from claims import matching
+
+    try:
+        return matching.article_match(article_id=article_id)
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def claims_match_task(self, claim_ids: list[int]) -> int:
+    """Match a batch of claims again (after a bulk import of fact-checks)."""
+    from claims import matching
+    from claims.models import Claim
+
+    try:
+        for claim_id in Claim.objects.filter(pk__in=claim_ids).values_list("id", flat=True):
+            matching.claim_match(claim_id=claim_id)
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return len(claim_ids)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
+from config.env import (
+    env_bool, env_database, env_float, env_int, env_list, env_redis_url, env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CLAIMTRACK_VAR_DIR", str(BASE_DIR / "var")))
@@ -192,6 +194,19 @@ CLAIMTRACK_PROCESSING_TIMEOUT = env_int(
 )
 CLAIMTRACK_MAX_ATTEMPTS = env_int("CLAIMTRACK_MAX_ATTEMPTS", 5, minimum=1)
 CLAIMTRACK_SWEEP_INTERVAL = env_int("CLAIMTRACK_SWEEP_INTERVAL", 300, minimum=5)
+
+# Matching. Similarities are cosines of stemmed terms (0..1); set by reading the pairs the
+# demo corpus and the seed produce (docs/quality.md, "Matching"): same-story claims from
+# different outlets score about 0.3 and above, unrelated claims of one story below 0.2.
+# After a bulk import of fact-checks, the claims of this many recent days are matched again.
+CLAIMTRACK_REMATCH_DAYS = env_int("CLAIMTRACK_REMATCH_DAYS", 30, minimum=0)
+CLAIMTRACK_MATCH_CANDIDATES = env_int("CLAIMTRACK_MATCH_CANDIDATES", 20, minimum=1)
+CLAIMTRACK_MATCH_LINK_MIN = env_float("CLAIMTRACK_MATCH_LINK_MIN", 0.25)
+CLAIMTRACK_PROPOSITION_JOIN_MIN = env_float("CLAIMTRACK_PROPOSITION_JOIN_MIN", 0.3)
+# Fact-checks are compared with the claim's content alone, and must share 3 terms or more.
+# Provisional: on the demo (no true match in the library) suggestions below 0.72 were all
+# wrong; an idf-weighted score calibrated on the retrieval train qrels is to replace it.
+CLAIMTRACK_MATCH_FACTCHECK_MIN = env_float("CLAIMTRACK_MATCH_FACTCHECK_MIN", 0.75)
 
 CELERY_BEAT_SCHEDULE = {
     "articles-sweep": {

@@ -137,7 +137,7 @@ def test_the_sweep_requeues_stuck_articles_and_leaves_fresh_ones(settings):
     fresh = pending_article(text=STORY + " Three.")
     with mock.patch.object(tasks.article_process_task, "delay") as delay:
         counts = tasks.articles_sweep_task.delay().get()
-    assert counts == {"requeued": 2, "failed": 0}
+    assert counts == {"requeued": 2, "failed": 0, "rematched": 0}
     assert sorted(c.args[0] for c in delay.call_args_list) == sorted(
         [stuck_pending.pk, stuck_processing.pk])
     fresh.refresh_from_db()
@@ -170,7 +170,7 @@ def test_the_sweep_fails_articles_out_of_attempts(settings):
     settings.CLAIMTRACK_MAX_ATTEMPTS = 2
     article = pending_article(state=Article.State.PROCESSING, attempts=2,
                               state_changed_at=timezone.now() - timedelta(days=1))
-    assert services.articles_sweep() == {"requeued": 0, "failed": 1}
+    assert services.articles_sweep() == {"requeued": 0, "failed": 1, "rematched": 0}
     article.refresh_from_db()
     assert article.state == Article.State.FAILED
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from claims.factchecks import factchecks_save, read_factcheck_file
+from claims.services import claims_rematch_recent
 
 BATCH = 1000
 
@@ -49,6 +50,9 @@ class Command(BaseCommand):
         if batch:
             created, updated = self._save(batch, created, updated, failures, progress)
         progress.close()
+        if created or updated:
+            queued = claims_rematch_recent()
+            progress.write(f"{queued} recent claim(s) queued for matching against the library.")
         summary = f"{created} fact-checks created, {updated} updated, {len(failures)} failed."
         if failures:
             raise CommandError(summary)

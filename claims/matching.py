@@ -1,0 +1,281 @@
+"""Cross-source matching: for a claim, the claims of other articles that say the same or the
+opposite, the proposition they share, and earlier fact-checks of it.
+
+Candidates come from the database's full-text index on PostgreSQL and from an in-process
+index on SQLite (same interface, smaller scale); both are re-scored here by one similarity so
+that the thresholds mean the same everywhere. Suggestions are idempotent (one link per pair)
+and never touch a link an editor has decided.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from claims.engine import relation as relation_engine
+from claims.engine.lexicon import FAMILY_ALIASES
+from claims.engine.retrieval import Index
+from claims.engine.retrieval_text import analyse as analyse_terms
+from claims.models import Article, Claim, ClaimLink, FactCheck, Proposition
+
+METHOD = "lexical-cosine+rules/1"
+# Kinds that state something another source can repeat or deny.
+MATCHABLE_KINDS = ("assertion", "allegation", "denial", "quote", "warning")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{2,}|\d[\d,.]*")
+
+
+@lru_cache(maxsize=1)
+def _family_terms() -> dict[str, str]:
+    """Stemmed one-word aliases of a body to one term: 'moscow', 'kremlin' → 'russia'."""
+    mapping = {}
+    for family, aliases in FAMILY_ALIASES.items():
+        target = "family:" + family
+        for alias in aliases:
+            terms, _ = analyse_terms(alias)
+            if len(terms) == 1:
+                mapping[terms[0]] = target
+    return mapping
+
+
+def _normalise_term(term: str) -> str:
+    family = _family_terms().get(term)
+    if family:
+        return family
+    # "invasion" / "invade", "decision" / "decide": the -sion noun of a -de verb.
+    if len(term) > 6 and term.endswith("sion") and term[-5] in "aeiou":
+        return term[:-4] + "d"
+    return term
+
+
+def claim_vector(claim_text: str, sentence: str = "") -> Counter:
+    """Terms of a claim (its content twice, its sentence once for context), names doubled."""
+    vector: Counter = Counter()
+    for text, weight in ((claim_text, 2.0), (sentence, 1.0)):
+        if not text:
+            continue
+        terms, names = analyse_terms(text, social=False)
+        for term in terms:
+            vector[_normalise_term(term)] += weight
+        for name in names:
+            vector[_normalise_term(name)] += weight
+    return vector
+
+
+def cosine(a: Counter, b: Counter) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(weight * b[term] for term, weight in a.items() if term in b)
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def _sentence(claim: Claim) -> str:
+    return claim.article.text[claim.sentence_start:claim.sentence_end]
+
+
+def _search_words(text: str) -> list[str]:
+    return list(dict.fromkeys(w.lower() for w in _WORD_RE.findall(text)))[:40]
+
+
+# --- candidates ---------------------------------------------------------------------------------
+
+_index_lock = threading.Lock()
+_indexes: dict[str, tuple[tuple, Index]] = {}
+
+
+def _cached_index(name: str, state: tuple, rows) -> Index:
+    """An in-process index of ``rows`` (id, text), rebuilt when ``state`` of the table moves."""
+    with _index_lock:
+        cached = _indexes.get(name)
+        if cached and cached[0] == state:
+            return cached[1]
+        index = Index.build(({"id": str(pk), "text": text} for pk, text in rows),
+                            {"text": 1.0})
+        _indexes[name] = (state, index)
+        return index
+
+
+def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
+    """Claims of other articles that share words with ``claim`` (best first, at most limit)."""
+    query_text = f"{claim.text} {_sentence(claim)}"
+    others = Claim.objects.exclude(article_id=claim.article_id).filter(kind__in=MATCHABLE_KINDS)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        words = _search_words(query_text)
+        if not words:
+            return []
+        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
+        vector = SearchVector("text", config="english")
+        return list(others.annotate(v=vector).filter(v=query)
+                    .annotate(rank=SearchRank(vector, query)).order_by("-rank")
+                    .select_related("article", "claimant")[:limit])
+    state = Claim.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
+    index = _cached_index("claims", (state["n"], state["changed"]),
+                          Claim.objects.filter(kind__in=MATCHABLE_KINDS)
+                          .values_list("id", "text").iterator())
+    ids = [int(pk) for pk, _ in index.search(query_text, k=limit * 3)]
+    found = others.filter(pk__in=ids).select_related("article", "claimant").in_bulk()
+    return [found[i] for i in ids if i in found][:limit]
+
+
+def factcheck_candidates(claim: Claim, limit: int) -> list[FactCheck]:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        words = _search_words(claim.text)
+        if not words:
+            return []
+        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
+        vector = SearchVector("claim_reviewed", config="english")
+        return list(FactCheck.objects.annotate(v=vector).filter(v=query)
+                    .annotate(rank=SearchRank(vector, query)).order_by("-rank")[:limit])
+    state = FactCheck.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
+    index = _cached_index("factchecks", (state["n"], state["changed"]),
+                          FactCheck.objects.values_list("id", "claim_reviewed").iterator())
+    ids = [int(pk) for pk, _ in index.search(claim.text, k=limit)]
+    found = FactCheck.objects.in_bulk(ids)
+    return [found[i] for i in ids if i in found]
+
+
+# --- suggestions --------------------------------------------------------------------------------
+
+
+def _suggest(*, claim: Claim, relation: str, score: float, cues, **target) -> None:
+    """Create or refresh a suggested link; a link an editor decided stays as it is."""
+    link = ClaimLink.objects.filter(claim=claim, **target).first()
+    if link is not None and link.status != ClaimLink.Status.SUGGESTED:
+        return
+    values = {"relation": relation, "score": round(score, 4), "method": METHOD,
+              "cues": list(cues)}
+    if link is None:
+        ClaimLink.objects.create(claim=claim, **target, **values)
+    else:
+        ClaimLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
+
+
+def _same_family(a: Claim, b: Claim) -> bool | None:
+    if a.claimant is None or b.claimant is None:
+        return None
+    return a.claimant.family == b.claimant.family
+
+
+def claim_match(*, claim_id: int) -> dict[str, int]:
+    """Suggest links from one claim to other claims, a proposition and fact-checks."""
+    claim = Claim.objects.select_related("article", "claimant").get(pk=claim_id)
+    counts = {"claims": 0, "factchecks": 0, "proposition": 0}
+    if claim.kind not in MATCHABLE_KINDS:
+        return counts
+    vector = claim_vector(claim.text, _sentence(claim))
+    link_min = settings.CLAIMTRACK_MATCH_LINK_MIN
+    scored = []
+    for other in claim_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
+        similarity = cosine(vector, claim_vector(other.text, _sentence(other)))
+        if similarity < link_min:
+            continue
+        label, confidence, cues = relation_engine.classify(
+            claim.text, other.text, claim_kind=claim.kind, text_kind=other.kind,
+            same_claimant_family=_same_family(claim, other))
+        scored.append((similarity, other, label, cues))
+
+    with transaction.atomic():
+        for similarity, other, label, cues in scored:
+            _suggest(claim=claim, target_claim=other, relation=label, score=similarity,
+                     cues=cues)
+            counts["claims"] += 1
+        counts["proposition"] = _join_proposition(claim, scored)
+
+    fact_min = settings.CLAIMTRACK_MATCH_FACTCHECK_MIN
+    content = claim_vector(claim.text)
+    with transaction.atomic():
+        for factcheck in factcheck_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
+            checked = claim_vector(factcheck.claim_reviewed)
+            similarity = cosine(content, checked)
+            # A fact-check is about one statement: the claim itself must say most of it, and
+            # more than a word or two ("the charge" is not "a BLM charge").
+            if similarity < fact_min or len(content.keys() & checked.keys()) < 3:
+                continue
+            label, _, cues = relation_engine.classify(factcheck.claim_reviewed, claim.text,
+                                                      text_kind=claim.kind)
+            _suggest(claim=claim, factcheck=factcheck, relation=label, score=similarity,
+                     cues=cues)
+            counts["factchecks"] += 1
+    return counts
+
+
+def _join_proposition(claim: Claim, scored) -> int:
+    """Put the claim in the best proposition of its matches, or start one. 1 if it joined.
+
+    A claim an editor placed stays; a claim that started a proposition stays in it (others
+    may have joined it since); otherwise it moves to the best proposition of its matches.
+    """
+    current = ClaimLink.objects.filter(claim=claim, proposition__isnull=False).select_related(
+        "proposition").first()
+    if current is not None and current.status != ClaimLink.Status.SUGGESTED:
+        return 0
+    if current is not None and current.proposition.first_claim_id == claim.pk:
+        return 0
+    join_min = settings.CLAIMTRACK_PROPOSITION_JOIN_MIN
+    matched = {other.pk: similarity for similarity, other, _, _ in scored
+               if similarity >= join_min}
+    best: tuple[float, Proposition] | None = None
+    memberships = (ClaimLink.objects.filter(claim_id__in=matched, proposition__isnull=False)
+                   .exclude(status=ClaimLink.Status.REJECTED)
+                   .select_related("proposition__first_claim"))
+    for link in memberships:
+        proposition = link.proposition
+        while proposition.merged_into_id:
+            proposition = proposition.merged_into
+        if best is None or matched[link.claim_id] > best[0]:
+            best = (matched[link.claim_id], proposition)
+    if best is None:
+        if current is not None:
+            return 0  # its matches have gone; the suggestion stays until an editor decides
+        proposition = Proposition.objects.create(
+            text=claim.text, first_claim=claim,
+            first_seen_at=claim.article.published_at or claim.article.created_at)
+        _suggest(claim=claim, proposition=proposition, relation=ClaimLink.Relation.SUPPORTS,
+                 score=1.0, cues=())
+        return 0
+    similarity, proposition = best
+    if current is not None and current.proposition_id != proposition.pk:
+        current.delete()  # a better proposition than the one suggested before
+    first = proposition.first_claim
+    label, _, cues = relation_engine.classify(
+        proposition.text, claim.text, claim_kind=first.kind if first else None,
+        text_kind=claim.kind, same_claimant_family=_same_family(first, claim) if first else None)
+    _suggest(claim=claim, proposition=proposition, relation=label, score=similarity, cues=cues)
+    seen = claim.article.published_at or claim.article.created_at
+    if proposition.first_seen_at is None or (seen and seen < proposition.first_seen_at):
+        Proposition.objects.filter(pk=proposition.pk).update(first_seen_at=seen)
+    return 1
+
+
+def article_match(*, article_id: int) -> dict[str, int]:
+    """Match every claim of an article; the article records when (the sweep's marker)."""
+    totals = Counter()
+    for claim_id in Claim.objects.filter(article_id=article_id, kind__in=MATCHABLE_KINDS) \
+            .order_by("start").values_list("id", flat=True):
+        totals.update(claim_match(claim_id=claim_id))
+    Article.objects.filter(pk=article_id).update(matched_at=timezone.now())
+    return dict(totals)
+
+
+def proposition_sides(proposition: Proposition) -> dict[str, list[Claim]]:
+    """The member claims on each side, in time order (suggested and confirmed)."""
+    sides: dict[str, list[Claim]] = {"supports": [], "contradicts": [], "neutral": []}
+    links = (ClaimLink.objects.filter(proposition=proposition)
+             .exclude(status=ClaimLink.Status.REJECTED)
+             .select_related("claim__article__source", "claim__claimant")
+             .order_by("claim__article__published_at", "claim__start"))
+    for link in links:
+        sides[link.relation].append(link.claim)
+    return sides
+

@@ -1,0 +1,106 @@
+"""Matching across sources on the demo corpus: the story's allegation and its denials meet
+in one proposition on opposite sides; editors' decisions survive later passes."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from claims import matching
+from claims.models import Article, Claim, ClaimLink, FactCheck, Proposition
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEMO = Path(__file__).resolve().parents[1] / "demo" / "corpus"
+
+
+@pytest.fixture
+def demo_matched():
+    call_command("ingest_articles", str(DEMO), no_progress=True)
+    assert Article.objects.filter(matched_at__isnull=False).count() == Article.objects.count()
+    return Article.objects.all()
+
+
+def invasion_proposition() -> Proposition:
+    """The proposition with the most sources among those holding an invasion allegation."""
+    best, best_sources = None, -1
+    for proposition in Proposition.objects.all():
+        sides = matching.proposition_sides(proposition)
+        texts = " ".join(c.text.lower() for c in sides["supports"])
+        if "invade" not in texts and "invasion" not in texts:
+            continue
+        sources = {c.article.source_id for side in sides.values() for c in side}
+        if len(sources) > best_sources:
+            best, best_sources = proposition, len(sources)
+    assert best is not None
+    return best
+
+
+def test_the_allegation_and_its_denials_share_a_proposition_on_opposite_sides(demo_matched):
+    sides = matching.proposition_sides(invasion_proposition())
+    supporting_sources = {c.article.source.name for c in sides["supports"]}
+    contradicting_sources = {c.article.source.name for c in sides["contradicts"]}
+    assert len(supporting_sources) >= 2, sides
+    assert len(contradicting_sources) >= 2, sides
+    assert {c.kind for c in sides["contradicts"]} & {"denial"}
+    families = {c.claimant.family for c in sides["contradicts"] if c.claimant}
+    assert "russia" in families
+
+
+def test_matching_twice_changes_nothing(demo_matched):
+    # The first pass of each article saw only the articles before it; match them all once
+    # with everything present, then again.
+    for article in demo_matched:
+        matching.article_match(article_id=article.pk)
+
+    def rows():
+        return sorted(tuple(-1 if v is None else v for v in row) for row in
+                      ClaimLink.objects.values_list("claim_id", "target_claim_id",
+                                                    "proposition_id", "factcheck_id", "relation"))
+
+    before = rows()
+    propositions = Proposition.objects.count()
+    for article in demo_matched:
+        matching.article_match(article_id=article.pk)
+    assert rows() == before
+    assert Proposition.objects.count() == propositions
+
+
+def test_an_editors_decisions_survive_a_later_pass(demo_matched):
+    editor = UserFactory()
+    link = ClaimLink.objects.filter(target_claim__isnull=False).first()
+    ClaimLink.objects.filter(pk=link.pk).update(
+        status=ClaimLink.Status.REJECTED, relation=ClaimLink.Relation.NEUTRAL,
+        decided_by=editor)
+    membership = ClaimLink.objects.filter(proposition__isnull=False).exclude(
+        claim=link.claim).first()
+    ClaimLink.objects.filter(pk=membership.pk).update(status=ClaimLink.Status.CONFIRMED,
+                                                     decided_by=editor)
+    for claim_id in (link.claim_id, membership.claim_id):
+        matching.claim_match(claim_id=claim_id)
+    link.refresh_from_db()
+    membership_after = ClaimLink.objects.get(pk=membership.pk)
+    assert (link.status, link.relation) == (ClaimLink.Status.REJECTED, "neutral")
+    assert membership_after.status == ClaimLink.Status.CONFIRMED
+    assert membership_after.proposition_id == membership.proposition_id
+
+
+def test_a_fact_check_of_the_same_statement_is_suggested(demo_matched):
+    claim = Claim.objects.filter(kind="allegation", text__icontains="invade Ukraine").first()
+    FactCheck.objects.create(external_id="fc-1", origin="ours", publisher="Desk",
+                             claim_reviewed=claim.text, verdict="unproven")
+    FactCheck.objects.create(external_id="fc-2", origin="ours", publisher="Desk",
+                             claim_reviewed="Bananas are berries, botanists say.",
+                             verdict="true")
+    matching.claim_match(claim_id=claim.pk)
+    suggested = set(ClaimLink.objects.filter(claim=claim, factcheck__isnull=False)
+                    .values_list("factcheck__external_id", flat=True))
+    assert suggested == {"fc-1"}
+
+
+def test_similarity_folds_a_body_and_its_capital_and_verb_and_noun():
+    a = matching.claim_vector("Moscow is preparing an invasion")
+    b = matching.claim_vector("Russia is preparing to invade")
+    assert matching.cosine(a, b) > 0.9
+    assert matching.cosine(a, matching.claim_vector("Bananas are berries")) == 0
