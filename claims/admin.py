@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from claims import services
 from claims.errors import IngestError
-from claims.models import Article, Claim, Claimant, FactCheck, ReviewEvent, Source
+from claims import matching
+from claims.models import (
+    Article, Claim, Claimant, ClaimLink, FactCheck, Proposition, ReviewEvent, Source,
+)
 
 # Characters of article text shown on each side of a claim's sentence on the claim page.
 CONTEXT_CHARS = 400
@@ -203,13 +206,15 @@ class ClaimAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["claims/admin.css"]}
     readonly_fields = [
-        "in_context", "text", "claimant", "claimant_mention", "cue", "kind", "kind_cue_words",
+        "in_context", "related", "previously_checked",
+        "text", "claimant", "claimant_mention", "cue", "kind", "kind_cue_words",
         "negated", "hedged", "checkworthiness", "status", "article_link", "stale",
         "extractor_version", "start", "end",
     ]
     fieldsets = [
         (None, {"fields": ["in_context", "claimant", "claimant_mention", "cue", "kind",
                            "kind_cue_words", "negated", "hedged", "checkworthiness", "status"]}),
+        ("Across sources", {"fields": ["related", "previously_checked"]}),
         ("Source", {"fields": ["article_link", "text", "start", "end", "extractor_version",
                                "stale"]}),
     ]
@@ -272,6 +277,41 @@ class ClaimAdmin(admin.ModelAdmin):
             "…" if last < len(text) else "",
         )
 
+    @admin.display(description="Other sources")
+    def related(self, obj):
+        """Claims of other articles linked either way, by relation; rejected ones left out."""
+        live = [ClaimLink.Status.SUGGESTED, ClaimLink.Status.CONFIRMED]
+        related = {}
+        outgoing = obj.links.filter(target_claim__isnull=False, status__in=live).select_related(
+            "target_claim__article__source", "target_claim__claimant")
+        incoming = obj.linked_from.filter(status__in=live).select_related(
+            "claim__article__source", "claim__claimant")
+        for link, other in [(l, l.target_claim) for l in outgoing] + [(l, l.claim)
+                                                                      for l in incoming]:
+            if other.pk not in related or link.score > related[other.pk][0].score:
+                related[other.pk] = (link, other)
+        groups = {}
+        for link, other in sorted(related.values(), key=lambda pair: -pair[0].score):
+            groups.setdefault(link.get_relation_display(), []).append(
+                format_html("{} <small>{:.2f}, {}</small>", _claim_line(other), link.score,
+                            link.get_status_display().lower()))
+        if not groups:
+            return "—"
+        return format_html_join("", "<strong>{}</strong><ul>{}</ul>", (
+            (label, format_html_join("", "<li>{}</li>", ((item,) for item in items)))
+            for label, items in groups.items()))
+
+    @admin.display(description="Previously fact-checked")
+    def previously_checked(self, obj):
+        links = obj.links.filter(factcheck__isnull=False).exclude(
+            status=ClaimLink.Status.REJECTED).select_related("factcheck").order_by("-score")
+        if not links:
+            return "—"
+        return format_html_join("", "<li>{} — <strong>{}</strong> ({}, {:.2f})</li>", (
+            (Truncator(link.factcheck.claim_reviewed).chars(140),
+             link.factcheck.verdict or "no verdict", link.factcheck.publisher or "unknown",
+             link.score) for link in links))
+
     @admin.display(description="Words that decided the kind")
     def kind_cue_words(self, obj):
         return ", ".join(obj.kind_cues) or "—"
@@ -324,3 +364,127 @@ class FactCheckAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return obj.url or None
+
+
+def _claim_line(claim: Claim) -> str:
+    who = claim.claimant.name if claim.claimant else "the outlet"
+    return format_html(
+        '<a href="{}">{}</a> — {}, {} ({})',
+        reverse("admin:claims_claim_change", args=[claim.pk]), Truncator(claim.text).chars(120),
+        who, claim.article.source.name,
+        claim.article.published_at.date() if claim.article.published_at else "undated",
+    )
+
+
+@admin.register(Proposition)
+class PropositionAdmin(admin.ModelAdmin):
+    list_display = ["proposition_text", "first_seen_at", "member_count", "contradiction_count",
+                    "locked"]
+    list_filter = ["locked"]
+    search_fields = ["text"]
+    actions = ["merge"]
+    readonly_fields = ["text", "first_seen_at", "locked", "merged_into", "sides"]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        live = Q(links__status__in=["suggested", "confirmed"])
+        return super().get_queryset(request).filter(merged_into__isnull=True).annotate(
+            member_count=Count("links", filter=live),
+            contradiction_count=Count("links", filter=live & Q(links__relation="contradicts")),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Proposition", ordering="text")
+    def proposition_text(self, obj):
+        return Truncator(obj.text).chars(140)
+
+    @admin.display(description="Members", ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    @admin.display(description="Contradicting", ordering="contradiction_count")
+    def contradiction_count(self, obj):
+        return obj.contradiction_count
+
+    @admin.display(description="Claims by side, in time order")
+    def sides(self, obj):
+        sides = matching.proposition_sides(obj)
+        return format_html_join(
+            "", "<h3>{}</h3><ul>{}</ul>",
+            ((label.capitalize(), format_html_join("", "<li>{}</li>",
+                                                   ((_claim_line(c),) for c in claims)))
+             for label, claims in sides.items() if claims),
+        )
+
+    @admin.action(description="Merge the selected propositions", permissions=["change"])
+    def merge(self, request, queryset):
+        try:
+            target = matching.propositions_merge(propositions=list(queryset), user=request.user)
+        except matching.DecisionError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Merged into “{Truncator(target.text).chars(80)}”.",
+                          messages.SUCCESS)
+
+
+@admin.register(ClaimLink)
+class ClaimLinkAdmin(admin.ModelAdmin):
+    """Matching suggestions: editors confirm, reject, or split memberships off."""
+
+    list_display = ["claim_short", "relation", "target", "score_display", "status", "decided_by"]
+    list_filter = ["status", "relation", ("proposition", admin.EmptyFieldListFilter),
+                   ("factcheck", admin.EmptyFieldListFilter)]
+    list_select_related = ["claim", "target_claim", "proposition", "factcheck", "decided_by"]
+    search_fields = ["claim__text", "target_claim__text", "factcheck__claim_reviewed"]
+    raw_id_fields = ["claim", "target_claim", "proposition", "factcheck"]
+    actions = ["confirm", "reject", "split"]
+    readonly_fields = ["claim", "target_claim", "proposition", "factcheck", "relation", "score",
+                       "method", "cues", "status", "decided_by", "decided_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Claim", ordering="claim__text")
+    def claim_short(self, obj):
+        return Truncator(obj.claim.text).chars(90)
+
+    @admin.display(description="Linked to")
+    def target(self, obj):
+        if obj.factcheck_id:
+            verdict = f" [{obj.factcheck.verdict}]" if obj.factcheck.verdict else ""
+            return f"Fact-check: {Truncator(obj.factcheck.claim_reviewed).chars(80)}{verdict}"
+        if obj.proposition_id:
+            return f"Proposition: {Truncator(obj.proposition.text).chars(80)}"
+        return Truncator(obj.target_claim.text).chars(90)
+
+    @admin.display(description="Score", ordering="score")
+    def score_display(self, obj):
+        return f"{obj.score:.2f}"
+
+    def _decide(self, request, queryset, status):
+        done = 0
+        for link in queryset:
+            matching.link_decide(link=link, user=request.user, status=status)
+            done += 1
+        self.message_user(request, f"{done} link(s) {status}.", messages.SUCCESS)
+
+    @admin.action(description="Confirm the selected links", permissions=["change"])
+    def confirm(self, request, queryset):
+        self._decide(request, queryset, ClaimLink.Status.CONFIRMED)
+
+    @admin.action(description="Reject the selected links", permissions=["change"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, ClaimLink.Status.REJECTED)
+
+    @admin.action(description="Split the selected memberships into a new proposition",
+                  permissions=["change"])
+    def split(self, request, queryset):
+        try:
+            new = matching.proposition_split(links=list(queryset), user=request.user)
+        except matching.DecisionError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"New proposition “{Truncator(new.text).chars(80)}”.",
+                          messages.SUCCESS)

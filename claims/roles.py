@@ -10,6 +10,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Editors": [
         "view_source", "view_article", "add_article", "change_article",
         "view_claimant", "view_claim", "change_claim", "view_reviewevent", "view_factcheck",
+        "view_proposition", "change_proposition", "view_claimlink", "change_claimlink",
     ],
 }
 

@@ -104,3 +104,49 @@ def test_similarity_folds_a_body_and_its_capital_and_verb_and_noun():
     b = matching.claim_vector("Russia is preparing to invade")
     assert matching.cosine(a, b) > 0.9
     assert matching.cosine(a, matching.claim_vector("Bananas are berries")) == 0
+
+
+def test_editors_see_propositions_and_decide_links_in_the_admin(client, demo_matched):
+    from django.urls import reverse
+
+    from claims.roles import roles_ensure
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(roles_ensure()["Editors"])
+    client.force_login(user)
+    proposition = invasion_proposition()
+    page = client.get(reverse("admin:claims_proposition_change", args=[proposition.pk]))
+    assert page.status_code == 200
+    assert "Contradicts" in page.content.decode() and "Supports" in page.content.decode()
+    claim = matching.proposition_sides(proposition)["contradicts"][0]
+    claim_page = client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "Other sources" in claim_page.content.decode()
+
+    link = ClaimLink.objects.filter(target_claim__isnull=False).first()
+    response = client.post(reverse("admin:claims_claimlink_changelist"),
+                           {"action": "reject", "_selected_action": [link.pk]})
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.status == "rejected" and link.decided_by == user
+
+    other = Proposition.objects.exclude(pk=proposition.pk).filter(
+        merged_into__isnull=True).first()
+    client.post(reverse("admin:claims_proposition_changelist"),
+                {"action": "merge", "_selected_action": [proposition.pk, other.pk]})
+    merged = {proposition.pk, other.pk}
+    survivors = Proposition.objects.filter(pk__in=merged, merged_into__isnull=True)
+    assert survivors.count() == 1 and survivors.get().locked
+
+
+def test_splitting_memberships_makes_a_new_locked_proposition(demo_matched):
+    proposition = invasion_proposition()
+    links = list(ClaimLink.objects.filter(proposition=proposition,
+                                          relation="contradicts"))
+    editor = UserFactory()
+    new = matching.proposition_split(links=links, user=editor)
+    assert new.locked
+    assert set(ClaimLink.objects.filter(proposition=new).values_list("status", flat=True)) == {
+        "confirmed"}
+    with pytest.raises(matching.DecisionError):
+        matching.proposition_split(links=list(ClaimLink.objects.filter(proposition=new)),
+                                   user=editor)
