@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import re
 
-from .attribution import RawAttribution, quote_only, sentence_attributions, speaker_ok
+from .attribution import (
+    RawAttribution,
+    quote_only,
+    sentence_attributions,
+    speaker_ok,
+    transcript_turn,
+)
 from .claimants import Resolver
 from .kinds import classify, is_hedged, is_negated, outside_quotes
-from .lexicon import NAME_TITLES, ROLE_WORDS
+from .lexicon import NAME_TITLES, PAGE_LABELS, ROLE_WORDS
 from .sentences import split_sentences
-from .text import clean_text
+from .text import clean_text, furniture_kind
 from .types import KINDS, ClaimantRef, ExtractedClaim, Span
 
 __all__ = [
@@ -29,7 +35,7 @@ __all__ = [
     "split_sentences",
 ]
 
-ENGINE_VERSION = "0.2.0"
+ENGINE_VERSION = "0.3.0"
 
 # The outlet's own voice: a finite verb (lower-case, so "United" is not a verb) ...
 _FINITE_RE = re.compile(
@@ -48,8 +54,21 @@ _SUBJECTIVE_RE = re.compile(
 )
 _HEADLINE_COLON_RE = re.compile(r"([^:\n]{2,40}?)\s*(:)\s+(\S.*)")
 _SUBJECT_RE = re.compile(
-    r"((?:[A-Z][\w.'’-]*|the|a|an)(?:\s+[\w.'’-]+){0,6}?)\s+"
-    r"(?:(?:has|have|had)\s+)?(?:[a-z]+ly\s+)?(?:[a-z]{2,}ed|said|told|wrote|made|held|put)\b"
+    r"((?:[A-Z][\w.'’-]*|the|a|an|several|some|many|most|both|two|three|four|his|her|their|its)"
+    r"(?:\s+[\w.'’-]+){0,6}?)\s+"
+    r"(?:(?:has|have|had)\s+)?(?:[a-z]+ly\s+)?(?:[a-z]{2,}ed|said|told|wrote|made|held|put|sent|"
+    r"gave|took|went|came|spoke|met|left|led|won|lost|ran|saw|stood|struck|kept|brought|began|"
+    r"sought|drew|threw|hit|cut|set)\b"
+)
+# A sentence-initial adjunct before the subject: "In August, ", "On Tuesday, ", "Last week, ".
+_LEADING_ADJUNCT_RE = re.compile(
+    r"(?:(?:In|On|At|During|After|Before|Last|Earlier|Later|Since|By|Over|This|Then|Still|But|"
+    r"And|Meanwhile|However|Yesterday|Today)\b[^,;:\"“”]{0,40},\s+)"
+)
+# "Dean, a former party chairman, poked at ...": the appositive is skipped.
+_SUBJECT_APPOSITIVE_RE = re.compile(
+    r"([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}),\s+(?:a|an|the|who|whose)\b[^;:\"“”]{1,120}?,\s+"
+    r"(?:(?:has|have|had)\s+)?(?:[a-z]+ly\s+)?[a-z]{2,}(?:ed|s)\b"
 )
 _END_PUNCT_RE = re.compile(r"[.!?][\"”’)]*$")
 # A capitalised title and a full name in running text: "Deputy Secretary of State Wendy
@@ -91,8 +110,8 @@ def _headline_attribution(text: str, s: Span) -> RawAttribution | None:
         return None
     speaker = m.group(1).strip()
     words = speaker.split()
-    if len(words) > 4 or not speaker_ok(speaker):
-        return None
+    if len(words) > 4 or not speaker_ok(speaker) or words[0].upper() in PAGE_LABELS:
+        return None  # "CLARIFICATION: ..." / "Update: ..." label the page, not a speaker
     from .claimants import family_of_text  # local: only headlines need it
 
     named = any(w.lower().rstrip(".") in ROLE_WORDS for w in words) or family_of_text(speaker)
@@ -108,7 +127,15 @@ def _headline_attribution(text: str, s: Span) -> RawAttribution | None:
 
 
 def _subject(text: str, s: Span) -> tuple[int, int] | None:
-    m = _SUBJECT_RE.match(text, s.start, s.end)
+    """The subject of the sentence's first clause, for a "..., saying ..." frame."""
+    start = s.start
+    adj = _LEADING_ADJUNCT_RE.match(text, start, s.end)
+    if adj:
+        start = adj.end()
+    m = _SUBJECT_APPOSITIVE_RE.match(text, start, s.end)
+    if m:
+        return m.start(1), m.end(1)
+    m = _SUBJECT_RE.match(text, start, s.end)
     if m and speaker_ok(m.group(1)):
         return m.start(1), m.end(1)
     return None
@@ -125,17 +152,42 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
     pending: list[tuple[RawAttribution, int | None]] = []
     last_pos: int | None = None
     last_sentence = -10
+    line_kind: dict[int, str] = {}
+    turn_line = -1
     for idx, s in enumerate(split_sentences(text)):
+        line_start = text.rfind("\n", 0, s.start) + 1
+        if line_start not in line_kind:
+            line_end = text.find("\n", s.start)
+            line_end = line_end if line_end >= 0 else len(text)
+            line_kind[line_start] = furniture_kind(text[line_start:line_end])
+            turn = None if line_kind[line_start] else transcript_turn(text, line_start, line_end)
+            if turn is not None:
+                # 'PENCE: Well, look, ...': the speaker's turn runs to the end of the line.
+                turn_line = line_start
+                pending.append((turn, resolver.add(_span(text, *turn.speaker))))
+        if line_kind[line_start]:
+            # A byline or a photo caption: page furniture, never a claim.
+            if include_non_claims:
+                a, b = _trim_sentence(text, s)
+                pending.append((RawAttribution((s.start, s.end), (a, b), None, "", None,
+                                               extra={"not_claim": True,
+                                                      "furniture": line_kind[line_start]}),
+                                None))
+            continue
         for m in _TITLED_NAME_RE.finditer(text, s.start, s.end):
             resolver.observe(m.group(0))
         raws = sentence_attributions(text, s.start, s.end)
-        if not raws:
+        if not raws and line_start != turn_line:
             head = _headline_attribution(text, s)
             if head:
                 raws = [head]
         if raws:
             prev_pos: int | None = None
             for raw in raws:
+                if raw.extra.get("agentless"):
+                    # "It was reported that ...": a reported claim whose source is not named.
+                    pending.append((raw, None))
+                    continue
                 if raw.speaker is None:
                     # "..., saying ...": the speaker of the clause before, else the subject.
                     if prev_pos is None:
@@ -149,6 +201,11 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
                 else:
                     role = text[raw.role[0]:raw.role[1]] if raw.role else ""
                     pos = resolver.add(_span(text, *raw.speaker), role)
+                    written = raw.extra.pop("written_as", None)
+                    if written:
+                        # "Democrats who have argued": the claimant is the antecedent, the
+                        # claim names it with the relative pronoun.
+                        resolver.written_as(pos, _span(text, *written))
                     if not raw.nominal:
                         # "X denied Y's claims … and refused …": the owner of a nominal claim
                         # is not the subject a later coordinated cue continues from.
@@ -156,6 +213,8 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
                 pending.append((raw, pos))
             last_pos, last_sentence = prev_pos, idx
             continue
+        if line_start == turn_line:
+            continue  # the speaker's own words, already claimed as the turn
         inner = quote_only(text, s.start, s.end)
         if inner:
             # A quotation standing alone, with no cue of its own. PolNeAR leaves such sentences

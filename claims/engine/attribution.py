@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 from .lexicon import (
     CLAIM_NOUNS,
+    STANCE_NOUNS,
     CLAUSAL_CUES,
     CLAUSE_OPENERS,
     NOUN_HOMOGRAPHS,
     CUE_FORMS,
     NOUN_DETERMINERS,
     OBJECT_LEMMAS,
+    PAGE_LABELS,
     PRONOUNS,
     ROLE_WORDS,
     SPEAKER_NOUNS,
@@ -40,7 +42,7 @@ _DASH_QUOTE_RE = re.compile(
 # Where a speaker phrase can begin: punctuation or a clause-opening word.
 _BOUNDARY_RE = re.compile(
     r"[,;:()\[\]—–\"“”]|''|\s-\s|\b(?:that|which|who|while|as|but|though|although|because|when|"
-    r"whereas|if|since|so|where|and|or|what|how|whether|why)\b",
+    r"whereas|if|since|so|where|and|or|what|how|whether|why|after|before|until|unless)\b",
     re.I,
 )
 _LAST_WORD_RE = re.compile(r"([\w.'’-]+)\W*$")
@@ -49,7 +51,9 @@ _CLAUSE_VERB_RE = re.compile(r"\b(?:[a-z]{2,}ed|met|told|saw|is|was|are|were|has
 _TRAILING_AUX_RE = re.compile(
     r"(?:\s+(?:has|have|had|is|are|was|were|will|would|did|does|do|also|again|then|later|once|"
     r"already|further|first|never|not|only|even|too|long|often|always|still|just|now|together|"
-    r"can|could|should|may|might|must|shall|(?:did|does|do|has|have|had|is|are|was|were|would|"
+    r"can|could|should|may|might|must|shall|(?:(?:appear|seem|continue|tend|begin|start|happen)"
+    r"(?:s|ed)?|began|begun|(?:go|goes|went|going|gone)\s+on|used)\s+to|"
+    r"(?:did|does|do|has|have|had|is|are|was|were|would|"
     r"could|should|wo|ca)n['’]t|cannot|(?!(?:family|ally|rally|assembly|supply|"
     r"italy|anomaly|monopoly|bully|july)\b)[a-z]+ly))+\s*$"
 )
@@ -93,6 +97,20 @@ _APPOSITIVE_OPEN_RE = re.compile(
 )
 _PASSIVE_OR_INFINITIVE = frozenset("is are was were be been being to not n't".split())
 _BE_FORMS = frozenset("is are was were been 's ’s 're ’re".split())
+# A finite auxiliary right after a noun-or-verb form makes the form a noun ("worries have").
+_AUX_NEXT_RE = re.compile(
+    r"\s+(?:have|has|had|is|are|was|were|will|would|could|can|may|might|must|should)\b"
+)
+# "by telling them that ...", "after saying ...": a gerund whose subject is the sentence's.
+_GERUND_PREPOSITIONS = frozenset("by after before while when without".split())
+_NEGATING_AUX = frozenset("do does did will would could can should may might must".split())
+_SUBJECT_PRONOUNS = frozenset("he she they we i".split())
+_BE_CONTRACTIONS = frozenset(
+    "it's he's she's that's who's what's there's they're we're you're i'm".split()
+)
+_RAISING = (r"(?:appear|seem|continue|tend|begin|start|happen)(?:s|ed)?|began|begun|"
+            r"(?:go|goes|went|going|gone)\s+on|used")
+_RAISING_RE = re.compile(r"\b(?:" + _RAISING + r")\s+to\s*$")
 # Phrases that sit between a cue and its content: "said on Tuesday that", "told CNN in an
 # interview that".
 _ADJUNCT_RE = re.compile(
@@ -132,6 +150,11 @@ _STANDALONE_NOMINAL_RE = re.compile(
     r"((?:[A-Z][\w.-]*|the|The)(?:\s+[\w.-]+){0,3}?)(?:'s|’s|'|’)\s+(?:[a-z]+\s+)?("
     + "|".join(CLAIM_NOUNS) + r")\s+(?:that|about|of)\s+"
 )
+# "the senator's view that X" / "Smith's repeated emphasis that X".
+_STANCE_NOMINAL_RE = re.compile(
+    r"((?:[A-Z][\w.-]*|the|The)(?:\s+[\w.-]+){0,3}?)(?:'s|’s|'|’)\s+(?:[a-z]+\s+)?("
+    + "|".join(STANCE_NOUNS) + r")\s+that\s+"
+)
 # Where the nominal's own clause hands over to the sentence's main verb.
 _MAIN_VERB_RE = re.compile(r"\s+(?:were|was|is|are|has|have|had|have\s+been|has\s+been)\s+[a-z]+")
 # What may follow a cue that closes a sentence: "Smith told CNN in a separate interview."
@@ -145,9 +168,15 @@ _CLOSING_TAIL_RE = re.compile(
 )
 _SHORT_TAIL_RE = re.compile(r"\s*(?:[^,;:\"“”]{0,80}?)?\s*[.!?]?\s*$")
 _INVERTED_RE = re.compile(
-    r"\s+((?:[A-Z][\w&'’-]*\.(?=\s+[A-Z])|[A-Z](?:[\w.&'’-]*[\w&'’-])?|the|a|an)"
-    r"(?:\s+[\w.&'’-]*[\w&'’-]){0,5}?)"
+    r"\s+((?:[A-Z][\w&'’-]*\.(?=\s+[A-Z])|[A-Z](?:[\w.&'’-]*[\w&'’-])?|the|a|an|one|two|three|"
+    r"another|some|several|many|his|her|their|its|\d[\w/-]*)"
+    r"(?:\s+[\w.&'’-]*[\w&'’-]){0,7}?)"
     r"(?:,\s*([^;:\"“”]+?))?\s*[.!?]?\s*$"
+)
+_ADJUNCT_TAIL_RE = re.compile(
+    r"\s+(?:after|before|when|while|as|because|since|in|at|on|during|of|about|from|with|"
+    r"(?:\w+day|last|this|earlier)\b[^\"“”]{0,40}?\s+(?:after|before|when|while|as|in|at|on|"
+    r"during))\b[^\"“”]*$"
 )
 _SPLIT_QUOTE_RE = re.compile(r"\s*[,.:;]?\s*(?=[\"“]|'')")
 # A short tail ends where a new clause hangs off the attribution: "..., adding that ...".
@@ -195,6 +224,8 @@ class _Frame:
     possessor: tuple[int, int] | None = None
     quote_before: tuple[int, int] | None = None  # "before" frames closing a quotation
     quote_after: tuple[int, int] | None = None  # split quote: '"A," she said, "B."'
+    written: tuple[int, int] | None = None  # relative pronoun naming the speaker ("who")
+    agentless: bool = False  # "It was reported that ...": a report with no named source
 
 
 def _quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -281,8 +312,15 @@ def speaker_ok(phrase: str) -> bool:
             and not any(w.lower() in _CLAUSE_WORDS for w in words))
 
 
+_PRONOUN_CONTRACTION_RE = re.compile(r"\b(?:it|he|she|they|we|you|I)(['’](?:s|re|m))\s*$", re.I)
+
+
 def _clean_speaker(text: str, a: int, b: int) -> tuple[int, int]:
     seg = text[a:b]
+    m = _PRONOUN_CONTRACTION_RE.search(seg) if ("'" in seg or "’" in seg) else None
+    if m:  # "It’s denouncing": the speaker is "It"
+        b = a + m.start(1)
+        seg = text[a:b]
     m = _TRAILING_AUX_RE.search(seg)
     if m:
         b = a + m.start()
@@ -315,9 +353,41 @@ def _appositive_speaker(text: str, lo: int, comma: int):
         if (ha < hb and speaker_ok(text[ha:hb]) and 0 < nwords <= 40
                 and (_APPOSITIVE_OPEN_RE.match(text, c + 1, comma)
                      or text[role[0]:role[1]].split()[0].lower() in ROLE_WORDS)
-                and not _CUE_RE.search(text, role[0], role[1])):
+                and not any(c.group(0).lower() not in NOUN_HOMOGRAPHS
+                            for c in _CUE_RE.finditer(text, role[0], role[1]))):
             return (ha, hb), role, (b.start() if b else lo), b
         c = text.find(",", c + 1, comma)
+    return None
+
+
+_MODALS = frozenset("would will could can may might should must".split())
+_EXTRACTED_SUBJECT_RE = re.compile(
+    r"\b[A-Z][\w.'’-]*\s+[a-z]{3,}[^s\W]s\s+(?:would|will|could|can|may|might|should|must)\s*$"
+)
+
+
+def _antecedent(text: str, lo: int, rel: int) -> tuple[int, int] | None:
+    """The noun phrase a relative pronoun at ``rel`` refers to, or None."""
+    end = rel
+    b3 = _last_boundary(text, lo, end)
+    if b3 is not None and b3.group(0) == "," and not text[b3.end():end].strip():
+        end = b3.start()  # "Trump, who ...": the phrase before the comma
+        b3 = _last_boundary(text, lo, end)
+    xa, xb = _clean_speaker(text, b3.end() if b3 else lo, end)
+    # "Crews thanked Reyes, who ...": the relative clause hangs on the object.
+    verb = None
+    for verb in _CLAUSE_VERB_RE.finditer(text, xa, xb):
+        pass
+    if verb is not None:
+        xa, xb = _strip_span(text, verb.end(), xb)
+    if xa >= xb:
+        return None
+    # The longest speaking noun phrase that ends at the pronoun: "(to placate) nervous
+    # Democrats on Capitol Hill, who".
+    starts = [m.start() for m in _WORD_RE.finditer(text, xa, xb)]
+    for a in starts[-7:]:
+        if text[a].isalnum() and speaker_ok(text[a:xb]):
+            return a, xb
     return None
 
 
@@ -332,10 +402,28 @@ def _speaker_before(text: str, lo: int, cue_start: int):
     chunk_start = b.end() if b else lo
     sa, sb = _clean_speaker(text, chunk_start, cue_start)
     left = b.start() if b else lo
+    if sa < sb and text[sb:cue_start].split()[-1:] and \
+            text[sb:cue_start].split()[-1] in _MODALS and \
+            _EXTRACTED_SUBJECT_RE.search(text, sa, cue_start):
+        # "(proposals), which Moscow considers would release ...": a verb then a modal, so
+        # the cue's subject is the relative pronoun's antecedent, not the phrase before it.
+        return None
     if sa < sb:
         phrase = text[sa:sb]
-        if speaker_ok(phrase):
+        ok = speaker_ok(phrase)
+        if b is not None and b.group(0).lower() in ("and", "or"):
+            # "Experts on Korea and nuclear arms said", "Trump and Clinton said": a speaker
+            # phrase coordinated with "and".
+            b0 = _last_boundary(text, lo, b.start())
+            xa, xb = _clean_speaker(text, b0.end() if b0 else lo, cue_start)
+            if xa < sa and speaker_ok(text[xa:b.start()].strip()) and speaker_ok(text[xa:xb]):
+                return (xa, xb), None, (b0.start() if b0 else lo), b0
+        if ok:
             return (sa, sb), None, left, b
+        # "At the rally she said": a subject pronoun right before the cue is the subject.
+        last = phrase.rsplit(None, 1)[-1]
+        if last.lower() in _SUBJECT_PRONOUNS and last != phrase:
+            return (sb - len(last), sb), None, sb - len(last), b
         # "talks ended and officials said": keep the part after the last "and".
         k = phrase.rfind(" and ")
         if k >= 0 and speaker_ok(phrase[k + 5:]):
@@ -344,20 +432,12 @@ def _speaker_before(text: str, lo: int, cue_start: int):
     if b is None:
         return None
     token = b.group(0).lower()
-    if token in ("who", "which"):
-        # "Trump, who says he is honored": the speaker is the phrase before the comma.
-        b3 = _last_boundary(text, lo, b.start())
-        if b3 is not None and b3.group(0) == "," and not text[b3.end():b.start()].strip():
-            b4 = _last_boundary(text, lo, b3.start())
-            xa, xb = _clean_speaker(text, b4.end() if b4 else lo, b3.start())
-            # "Crews thanked Reyes, who ...": the relative clause hangs on the object.
-            verb = None
-            for verb in _CLAUSE_VERB_RE.finditer(text, xa, xb):
-                pass
-            if verb is not None:
-                xa, xb = _strip_span(text, verb.end(), xb)
-            if xa < xb and speaker_ok(text[xa:xb]):
-                return (xa, xb), None, b.start(), b
+    if token in ("who", "which", "that"):
+        # "Trump, who says he is honored", "Democrats who have argued", "a PAC that intends":
+        # the speaker is the noun phrase the relative pronoun hangs on.
+        found = _antecedent(text, lo, b.start())
+        if found is not None:
+            return found, None, b.start(), b
         return None
     if token == ",":
         # "Julianne Smith, U.S. ambassador to NATO, stated": name, appositive, cue.
@@ -385,6 +465,18 @@ def _speaker_before(text: str, lo: int, cue_start: int):
     return None
 
 
+# After "that": a verb ("that was wrong"), or a singular noun and then a preposition, a comma or
+# the end ("that argument in a ruling", "that claim.") — "that" is a demonstrative.
+_DEMONSTRATIVE_RE = re.compile(
+    r"(?:is|was|has|had|will|would|could|can|may|might|should|must|did|does)\b|"
+    r"(?!(?:he|she|it|they|we|i|you|there|this|these|those|the|a|an|his|her|their|its|our|my|"
+    r"no|some|many|most|all|any|every|each|if|when|while|because|although|though|as|in|on|at|"
+    r"for|by|after|before|since|despite|unlike|like|even|only|not|one|someone|nobody|nothing|"
+    r"everyone|everything|something|anyone|people)\b)[a-z]+(?<!s)"
+    r"(?:\s*(?:[,;.!?]|$)|\s+(?:in|on|at|for|from|by|with|during|over|about)\b)",
+)
+
+
 def _after_cue(text: str, pos: int, end: int, lemma: str) -> tuple[int, bool]:
     """Where the content starts after a cue, and whether a complementiser/quote/colon led to it."""
     m = _ADJUNCT_RE.match(text, pos, end)
@@ -401,6 +493,9 @@ def _after_cue(text: str, pos: int, end: int, lemma: str) -> tuple[int, bool]:
                 pos = after
     m = _THAT_RE.match(text, pos, end)
     if m:
+        if m.group(0).strip(" ,").lower() == "that" and _DEMONSTRATIVE_RE.match(text, m.end(), end):
+            # "rejected that argument in a ruling": a demonstrative, not a complementiser.
+            return m.start() + len(m.group(0)) - len(m.group(0).lstrip(" ,")), False
         return m.end(), True
     m = _PP_THAT_RE.match(text, pos, end)
     if m and (lemma in OBJECT_LEMMAS or m.group(0).split()[0].lower() in _PP_OPENERS):
@@ -408,32 +503,109 @@ def _after_cue(text: str, pos: int, end: int, lemma: str) -> tuple[int, bool]:
     return pos, False
 
 
+# Passive reports. "X was quoted (by Interfax) as saying Y": X is the speaker. "It was
+# reported that Y" / "It is widely believed that Y": a report with no named source, unless an
+# agent is given ("It was announced by the ministry that Y").
+_QUOTED_AS_RE = re.compile(
+    r"\b(?:is|are|was|were|has\s+been|have\s+been|had\s+been)\s+(?:also\s+|later\s+)?"
+    r"(?:quoted|cited)\s+(?:by\s+[^,;:\"“”]{1,60}?\s+)?as\s+(?:saying|telling\s+[^,;:\"“”]{1,40}?"
+    r"(?=\s+that\b)|writing|stating|arguing|claiming|warning|denying)\b"
+)
+_IMPERSONAL_RE = re.compile(
+    r"\b[Ii]t\s+(?:is|was|has\s+been|had\s+been)\s+(?:[a-z]+ly\s+)?(reported|said|alleged|claimed|"
+    r"believed|announced|rumou?red|understood|thought|feared|expected|estimated|argued|"
+    r"suggested|confirmed|revealed|disclosed)(?:\s+by\s+([^,;:\"“”]{1,60}?))?\s+that\b\s*"
+)
+
+
+def _passive_frames(text: str, ss: int, se: int) -> list[_Frame]:
+    out = []
+    for m in _QUOTED_AS_RE.finditer(text, ss, se):
+        found = _speaker_before(text, ss, m.start())
+        if found is None:
+            continue
+        speaker, role = found[0], found[1]
+        start, _ = _after_cue(text, m.end(), se, "say")
+        if start < se - 1:
+            cue = re.search(r"quoted|cited", text[m.start():m.end()])
+            out.append(_Frame((m.start() + cue.start(), m.end()), "say", left=found[2],
+                              mode="after", speaker=speaker, role=role, content_start=start))
+    for m in _IMPERSONAL_RE.finditer(text, ss, se):
+        if m.end() >= se - 1:
+            continue
+        lemma = CUE_FORMS.get(m.group(1).lower(), m.group(1).lower())
+        agent = _strip_span(text, m.start(2), m.end(2)) if m.group(2) else None
+        if agent is not None and not speaker_ok(text[agent[0]:agent[1]]):
+            continue
+        out.append(_Frame((m.start(1), m.end(1)), lemma, left=m.start(), mode="after",
+                          speaker=agent, content_start=m.end(), agentless=agent is None))
+    return out
+
+
+_HEADLINE_AUX = frozenset(
+    "will won't would can can't could should may might must to do does did don't doesn't "
+    "didn't is are was were".split()
+)
+
+
+def _is_headline(text: str, ss: int, se: int) -> bool:
+    """Is the sentence a headline in title case ("Sanders Vows To Eliminate Tax Breaks")?
+
+    Not when it has a colon: "US Envoy: NATO Won't Discuss ..." names its speaker before it.
+    """
+    if ":" in text[ss:se]:
+        return False
+    words = [w for w in text[ss:se].split() if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def _frames(text: str, ss: int, se: int, quotes: list[tuple[int, int]]) -> list[_Frame]:
-    frames: list[_Frame] = []
-    lo = ss
+    seg = text[ss:se]
+    hint = "quoted" in seg or "cited" in seg or "t is " in seg or "t was " in seg \
+        or "t has been " in seg or "t had been " in seg
+    frames: list[_Frame] = _passive_frames(text, ss, se) if hint else []
+    taken = [(f.left, f.content_start) for f in frames]
+    lo = frames[-1].cue[1] if frames else ss
+    headline = None
     for m in _CUE_RE.finditer(text, ss, se):
         cs, ce = m.start(), m.end()
-        if _inside(quotes, cs):
+        if _inside(quotes, cs) or any(a <= cs < b for a, b in taken):
             continue
         form = m.group(0)
         lower = form.lower()
         lemma = CUE_FORMS.get(lower, lower)
         if form[0].isupper() and cs != ss and lemma != "according to":
-            continue  # part of a name: "Drudge Report", "Fox News Sunday Says"
+            if headline is None:
+                headline = _is_headline(text, ss, se)
+            word_before = text[max(ss, cs - 12):cs].split()[-1:]
+            if not headline or frames or (
+                    word_before and word_before[0].lower().replace("’", "'") in _HEADLINE_AUX):
+                # part of a name ("Drudge Report", "Fox News Sunday Says"); a headline in title
+                # case has one cue ("Obama Says Museum Will Tell ...").
+                continue
         before = text[max(ss, cs - 40):cs].split()
         prev = before[-1].lower() if before else ""
         prev2 = before[-2].lower() if len(before) > 1 else ""
         # "is saying", "are demanding": a progressive, not a passive.
-        progressive = lower.endswith("ing") and prev in _BE_FORMS
-        if lemma != "according to" and not progressive and (
+        progressive = lower.endswith("ing") and (
+            prev in _BE_FORMS or prev.replace("’", "'") in _BE_CONTRACTIONS)
+        # "he appeared to suggest", "she went on to say": a raising verb, not an infinitive
+        # governed by a cue ("refused to say").
+        raised = prev == "to" and _RAISING_RE.search(text, max(ss, cs - 30), cs) is not None
+        # "did not want", "would not say": a negated verb, not a passive.
+        negated = prev in ("not", "never") and prev2 in _NEGATING_AUX
+        if lemma != "according to" and not progressive and not raised and not negated and (
             prev in NOUN_DETERMINERS or prev in _PASSIVE_OR_INFINITIVE
             or prev.endswith(("'s", "’s", "s'", "s’"))  # not a closing '' quote
             or (prev.endswith("ly") and prev2 in _PASSIVE_OR_INFINITIVE)
         ):
             # a noun ("the claims"), a passive ("was (mistakenly) told"), "refused to say"
             continue
-        if lower in NOUN_HOMOGRAPHS and not _verb_subject(before[-1] if before else "", before):
-            continue  # "a Republican tax plan would", "took questions from"
+        if lower in NOUN_HOMOGRAPHS and not raised and (
+                not _verb_subject(before[-1] if before else "", before)
+                or _AUX_NEXT_RE.match(text, ce, se)):
+            # "a Republican tax plan would", "took questions from", "Health worries have"
+            continue
         if lemma == "according to":
             frame = _according_frame(text, ss, se, cs, ce, lo)
             if frame:
@@ -442,7 +614,8 @@ def _frames(text: str, ss: int, se: int, quotes: list[tuple[int, int]]) -> list[
             continue
         participle = lower.endswith("ing")
         before_ws = text[ss:cs].rstrip()
-        if participle and (before_ws.endswith(",") or not before_ws):
+        if participle and (before_ws.endswith(",") or not before_ws
+                           or prev in _GERUND_PREPOSITIONS):
             start, led = _after_cue(text, ce, se, lemma)
             if lower in WEAK_FORMS and not led:
                 continue
@@ -454,6 +627,8 @@ def _frames(text: str, ss: int, se: int, quotes: list[tuple[int, int]]) -> list[
         if frame:
             frames.append(frame)
             lo = ce
+    if taken:
+        frames.sort(key=lambda f: f.cue[0])
     return frames
 
 
@@ -463,6 +638,12 @@ _BARE_CLAUSE_RE = re.compile(
     r"\s*(?:(?:he|she|they|we|I)\s+(?!to\b)[a-z]|(?:(?:the|a|an|his|her|their|its|[A-Z][\w.'’-]*)"
     r"(?:\s+[\w.'’-]+){0,3}?)\s+(?:[a-z]+ly\s+)?(?:would|will|could|can|may|might|should|must|"
     r"is|are|was|were|has|have|had|did|does|[a-z]{3,}ed)\b)"
+)
+# "the poll shows Clinton leading", "found the company paying no tax": a noun phrase and a
+# participle after a weak cue.
+_SMALL_CLAUSE_RE = re.compile(
+    r"\s*(?:(?:the|his|her|their|its)\s+[\w.'’-]+|[A-Z][\w.'’-]*)(?:\s+[\w.'’-]+){0,2}?"
+    r"\s+(?:[a-z]+ly\s+)?[a-z]{3,}ing\b"
 )
 _COMPLEMENT_WORD_RE = re.compile(r"\s*(?:,\s*)?([\"“:]|''|[\w’']+)")
 
@@ -561,19 +742,23 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
                               speaker=(m.start(1), m.end(1)), role=role, quote_before=q)
         return None
     speaker, role, left, b = found
+    written = None
+    if b is not None and b.group(0).lower() in ("who", "which", "that") and speaker[1] <= b.start():
+        written = (b.start(), b.end())  # "Democrats who have argued": written as "who"
     tail_end = _TAIL_END_RE.search(text, ce, se)
     tail = text[ce:tail_end.start() if tail_end else se]
     btok = b.group(0) if b else ""
     # Closing a quotation: '"...," Smith said.' (possibly continued by a second quotation).
     quote_before = None
-    if b is not None and btok in ('"', "”", ",", "''"):
+    if b is None or btok in ('"', "”", ",", "''"):
         q = next(
             (q for q in quotes if q[1] <= speaker[0] and not text[q[1]:speaker[0]].strip(" ,")),
             None,
         )
         quote_before = q
     if quote_before is not None:
-        m = _SHORT_TAIL_RE.match(tail)
+        # '"...," X said after the hearing ...': an adjunct of any length closes the quote.
+        m = _SHORT_TAIL_RE.match(tail) or _ADJUNCT_TAIL_RE.match(tail)
         split = _SPLIT_QUOTE_RE.match(text, ce, se)
         q2 = None
         if not m:
@@ -595,12 +780,13 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
         return _Frame((cs, ce), lemma, left=b.start(), mode="before", speaker=speaker, role=role)
     start, led = _after_cue(text, ce, se, lemma)
     nm = None if led else _NOMINAL_RE.match(text, start, se)
-    if lower in WEAK_FORMS and not (led or nm or _BARE_CLAUSE_RE.match(text, start, se)):
+    if lower in WEAK_FORMS and not (led or nm or _BARE_CLAUSE_RE.match(text, start, se)
+                                    or _SMALL_CLAUSE_RE.match(text, start, se)):
         return None
     if start >= se - 1:
         return None
     frame = _Frame((cs, ce), lemma, left=left, mode="after", speaker=speaker, role=role,
-                   content_start=start)
+                   content_start=start, written=written)
     if nm:
         frame.nominal = CLAIM_NOUNS[nm.group(2).lower()]
         frame.content_start = nm.end()
@@ -611,18 +797,25 @@ def _speech_frame(text, ss, se, cs, ce, lo, lemma, lower, quotes) -> _Frame | No
 
 
 # Where reported content hands over to the outlet's own words. Any content stops before ", yet
-# ..." / ", but ..." (a new predicate of the subject: "demands X, yet refuses Y"); content that
-# is a noun phrase or an infinitive (not a clause) also stops before a dash aside and before a
-# comma-led adjunct ("attacked her opponent as a fraud, with jabs that ...").
-_CONTENT_STOP_RE = re.compile(r",\s+(?:yet|but)\b")
+# ..." / ", but ..." (a new predicate of the subject: "demands X, yet refuses Y"), before a
+# semicolon, and before a comma and a new subject with its verb (the main clause after a
+# preposed one: "While she called for X, Clinton restricted ..."); content that
+# is a noun phrase or an infinitive (not a clause) also stops before a dash aside, a comma-led
+# adjunct ("attacked her opponent as a fraud, with jabs that ...") and a non-restrictive
+# relative clause ("endorses Trump, who says he is honored"). Prepositional adjuncts without a
+# comma stay: PolNeAR keeps "... during the debate" in the content.
+_CONTENT_STOP_RE = re.compile(
+    r",\s+(?:yet|but)\b|;\s|,\s+[A-Z][a-z]+\s+(?:has\s+|had\s+)?[a-z]{3,}ed\b"
+)
 _PHRASE_STOP_RE = re.compile(
-    r"\s+(?:—|--|–|―)\s+|,\s+(?:with|after|before|as|while|despite)\b"
+    r"\s+(?:—|--|–|―)\s+|,\s+(?:with|after|before|as|while|despite|who|which|where)\b"
 )
 
 
 def _content_end(text: str, a: int, b: int, quotes) -> int:
     """Where content that starts at ``a`` ends, at most ``b``."""
     clausal = text[max(0, a - 6):a].rstrip().lower().endswith(("that", ":")) or \
+        text[a:a + 5].lower() == "that " or \
         _BARE_CLAUSE_RE.match(text, a, b) is not None or text[a:a + 1] in "\"“"
     stops = (_CONTENT_STOP_RE,) if clausal else (_CONTENT_STOP_RE, _PHRASE_STOP_RE)
     for rx in stops:
@@ -632,6 +825,40 @@ def _content_end(text: str, a: int, b: int, quotes) -> int:
             b = m.start()
             break
     return b
+
+
+_NESTED_OPENER_RE = re.compile(r"(?:that|which|who)\b", re.I)
+
+
+def _nested(text: str, frame: _Frame) -> bool:
+    """Does ``frame`` open a clause nested in the content before it ("..., which X says ...")?"""
+    return frame.mode == "after" and frame.speaker is not None and \
+        _NESTED_OPENER_RE.match(text, frame.left) is not None
+
+
+_COORD_START_RE = re.compile(r"(?:and|but|or|so|yet)\b", re.I)
+_FULL_STOP_END_RE = re.compile(r"[.!?]['’]?\s*$")
+
+
+def _split_start(text: str, prev_end: int, f: _Frame, a: int) -> int | None:
+    """Start of a clause split by its attribution ("X, she said, Y"), else None."""
+    if f.speaker is None or f.left >= f.speaker[0] or text[f.left] != "," \
+            or "," not in text[f.cue[1]:a]:
+        return None
+    xa, xb = _trim_content(text, prev_end, f.left)
+    if xb - xa < 3 or _inside(_quote_spans(text, xa, xb), xa) or text[xa] in "\"“'":
+        return None
+    if _COORD_START_RE.match(text, a):
+        return None  # "X, he said, and Y": X is a whole clause of its own
+    return xa
+
+
+def _continues_quote(text: str, first: tuple[int, int], second_start: int) -> bool:
+    """Does a second quotation go on with the sentence the first left unfinished?"""
+    return (not _FULL_STOP_END_RE.search(text, first[0], first[1])
+            and text[second_start:second_start + 1].islower()
+            and not _COORD_START_RE.match(text, second_start))  # '"A," X said, "and B."'
+
 
 
 def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
@@ -654,6 +881,10 @@ def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
         if f.mode == "after":
             a = f.content_start
             b = nxt if nxt > a + 8 else se
+            if i + 1 < len(frames) and _nested(text, frames[i + 1]):
+                # "X said the deal, which critics called a failure, would stand": a relative
+                # or complement clause with a speaker of its own is still part of X's content.
+                b = se
             if f.nominal:
                 m = _NOMINAL_END_RE.search(text, a, b)
                 if m:
@@ -664,8 +895,16 @@ def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
             a, b = _quote_inner(text, q) if is_quote else _trim_content(text, a, b)
             if b - a < 3:
                 continue
+            split = None if is_quote or text[a - 1:a] in "\"“'" else \
+                _split_start(text, frames[i - 1].cue[1] if i > 0 else ss, f, a)
+            if split is not None:
+                # "African-Americans, he said, can rock like Jimi": the attribution splits one
+                # clause; the content is the whole of it, written around the speaker.
+                a, is_quote = split, False
             out.append(RawAttribution((ss, se), (a, b), f.cue, f.lemma, f.speaker, f.role,
-                                      quote=is_quote, nominal=f.nominal))
+                                      quote=is_quote, nominal=f.nominal,
+                                      extra={"written_as": f.written} if f.written
+                                      else {"agentless": True} if f.agentless else {}))
             if f.possessor and f.nominal == "allegation":
                 # "denied the Western officials' claims about X": the officials allege X.
                 out.append(RawAttribution((ss, se), (a, b), None, "claim", f.possessor,
@@ -689,11 +928,22 @@ def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
                                           quote=quote))
             if f.quote_after:
                 a, b = _quote_inner(text, f.quote_after)
+                first = out[-1] if out and out[-1].cue == f.cue else None
+                if first is not None and b - a >= 3 and _continues_quote(text, first.content, a):
+                    # '"My hope," he said, "is that ..."': one quoted sentence split by the
+                    # attribution is one claim.
+                    first.content = (first.content[0], b)
+                    continue
                 if b - a >= 3:
                     out.append(RawAttribution((ss, se), (a, b), f.cue, f.lemma, f.speaker, f.role,
                                               quote=True, extra={"continues": True}))
     covered = {r.content[0] for r in out}
-    for m in _STANDALONE_NOMINAL_RE.finditer(text, ss, se):
+    nominals = []
+    seg = text[ss:se]
+    if "'" in seg or "’" in seg:  # both forms need an owner: "X's claims"
+        nominals = [(m, CLAIM_NOUNS) for m in _STANDALONE_NOMINAL_RE.finditer(text, ss, se)]
+        nominals += [(m, STANCE_NOUNS) for m in _STANCE_NOMINAL_RE.finditer(text, ss, se)]
+    for m, nouns in nominals:
         if m.end() in covered or _inside(quotes, m.start()):
             continue
         if not speaker_ok(m.group(1)):
@@ -707,9 +957,30 @@ def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
         b = stop.start() if stop else b
         a, b = _trim_content(text, a, b)
         if b - a >= 3:
-            out.append(RawAttribution((ss, se), (a, b), (m.start(2), m.end(2)), "claim",
-                                      (m.start(1), m.end(1)), nominal=CLAIM_NOUNS[m.group(2)]))
+            lemma = "claim" if nouns is CLAIM_NOUNS else m.group(2)
+            out.append(RawAttribution((ss, se), (a, b), (m.start(2), m.end(2)), lemma,
+                                      (m.start(1), m.end(1)), nominal=nouns[m.group(2)]))
     return out
+
+
+# A transcript turn: 'WALLACE: Let's start with ...' / '"PENCE: Well, look, ...' — a speaker
+# label in capitals, a colon, and the speaker's words to the end of the line. Labels of the page
+# itself ("CLARIFICATION:", "UPDATE:") are not speakers.
+_TURN_RE = re.compile(
+    r"[\"“]?([A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,2}):\s+(\S[^\n]*?)[\s\"”]*$"
+)
+
+
+def transcript_turn(text: str, ls: int, le: int) -> RawAttribution | None:
+    """The whole turn when the line ``text[ls:le]`` is 'NAME: words' of a transcript."""
+    if ":" not in text[ls:min(le, ls + 40)]:
+        return None
+    m = _TURN_RE.fullmatch(text, ls, le)
+    if not m or m.group(1).split()[0] in PAGE_LABELS or m.end(2) - m.start(2) < 3:
+        return None
+    colon = m.end(1)
+    return RawAttribution((ls, le), (m.start(2), m.end(2)), (colon, colon + 1), "say",
+                          (m.start(1), m.end(1)), quote=True, extra={"turn": True})
 
 
 def quote_only(text: str, ss: int, se: int) -> tuple[int, int] | None:

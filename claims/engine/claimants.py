@@ -179,6 +179,7 @@ class Resolver:
         self._assigned: list[int | None] = []
         self._pending: list[tuple[int, Parsed]] = []  # descriptive mentions with no antecedent
         self._spans: list[Span | None] = []
+        self._written: dict[int, Span] = {}
 
     def _find(self, pred, *, observed: bool = False) -> int | None:
         for idx in reversed(self._recent):
@@ -288,6 +289,8 @@ class Resolver:
         """
         self._assigned.append(self._assigned[pos])
         self._spans.append(self._spans[pos] if keep_mention else None)
+        if keep_mention and pos in self._written:
+            self._written[len(self._assigned) - 1] = self._written[pos]
         if self._assigned[pos] is not None:
             self._recent.append(self._assigned[pos])
         return len(self._assigned) - 1
@@ -322,8 +325,14 @@ class Resolver:
                     self._assigned[pos] = idx
                 break
 
+    def written_as(self, pos: int, mention: Span) -> None:
+        """The claim at ``pos`` names its claimant with ``mention`` (a relative pronoun: "who",
+        "which"), while the claimant itself is the antecedent registered at ``pos``."""
+        self._written[pos] = mention
+
     def ref(self, pos: int) -> ClaimantRef | None:
         idx = self._assigned[pos]
+        written = self._written.get(pos)
         if idx is None:
             span = self._spans[pos]
             if span is None:
@@ -331,10 +340,10 @@ class Resolver:
             parsed = parse_mention(span.text)
             if parsed.form == "pronoun":
                 # "He said" with no one to point back to: a speaker, but not a name.
-                return ClaimantRef(name="", kind="unknown", mention=span)
+                return ClaimantRef(name="", kind="unknown", mention=written or span)
             return ClaimantRef(name=span.text, family=normalise_name(span.text),
-                               kind=parsed.kind, mention=span)
+                               kind=parsed.kind, mention=written or span)
         ent = self.entities[idx]
         aliases = tuple(dict.fromkeys(m for m in ent.mentions if m != ent.name))
         return ClaimantRef(name=ent.name, role=ent.role, family=ent.family, kind=ent.kind,
-                           mention=self._spans[pos], aliases=aliases)
+                           mention=written or self._spans[pos], aliases=aliases)

@@ -38,6 +38,7 @@ _IRREGULAR = {
     "commit": ("commit", "commits", "committed", "committing"),
     "speak": ("speak", "speaks", "spoke", "spoken", "speaking"),
     "lay": ("lay", "lays", "laid", "laying"),
+    "sing": ("sing", "sings", "sang", "sung", "singing"),
 }
 
 # Verbs that take a reported clause on their own: "X said Y".
@@ -61,7 +62,10 @@ STRONG_CUES = (
     # Speaking about a topic, making a text public, promoting or expressing a view: PolNeAR
     # counts their object as the content ("spoke about the economy", "released a statement").
     "speak about", "speak of", "speak out", "talk about", "comment on", "release", "publish",
-    "issue", "unveil", "lay out", "detail", "promote", "express",
+    "issue", "unveil", "lay out", "detail", "promote", "express", "reveal", "disclose",
+    "outline", "highlight", "mention", "describe", "offer",
+    # Portraying someone or something, and chanted or sung words.
+    "portray", "depict", "characterize", "characterise", "paint", "sing", "chant",
     # Evaluating speech acts with a nominal or clausal object.
     "criticize", "criticise", "attack", "blast", "slam", "condemn", "denounce", "decry",
     "lambast", "lambaste", "mock", "ridicule", "praise", "hail", "applaud", "laud", "tout",
@@ -72,8 +76,7 @@ STRONG_CUES = (
 # Verbs that also have non-reporting senses ("indicated a route", "member states"): they count as
 # cues only with a clausal complement ("that", a quotation, a colon) or after the content.
 WEAK_CUES = (
-    "indicate", "outline", "highlight", "label", "mention", "reveal", "disclose",
-    "signal", "hint", "state", "show", "find", "describe", "repeat", "echo", "rule",
+    "indicate", "label", "signal", "hint", "state", "show", "find", "repeat", "echo", "rule",
 )
 # Verbs whose reporting sense is the one with a clause, but whose bare-object sense is common
 # ("called him a liar" / "a program called X"): they need a clausal or quoted complement, or a
@@ -97,7 +100,7 @@ NOUN_HOMOGRAPHS = frozenset(
     boasts challenge challenges forecast forecasts estimate estimates concern concerns
     pledge pledges vow vows note notes answer answers comment comments decline declines
     endorse proposal proposals dispute disputes rebuff rebuffs answer answers issue issues
-    release releases detail details""".split()
+    release releases detail details offer offers paint paints chant chants""".split()
 )
 
 DENY_LEMMAS = frozenset({"deny", "reject", "dismiss", "refute", "rebuff", "dispute"})
@@ -181,6 +184,24 @@ CLAIM_NOUNS = {
     "report": "assertion", "reports": "assertion",
     "rumor": "allegation", "rumors": "allegation", "rumour": "allegation", "rumours": "allegation",
 }
+
+# Nouns of a stated or held view that report one only with a "that" clause and an owner:
+# "the senator's view that ...", "Smith's conclusion that ..." (not "his views of the deal").
+STANCE_NOUNS = {
+    **{n: "assertion" for n in """view views belief beliefs conclusion conclusions argument
+    arguments contention insistence assessment position statement admission finding findings
+    announcement acknowledgment acknowledgement confirmation assurance assurances emphasis
+    theory suspicion complaint complaints recommendation""".split()},
+    **{n: "warning" for n in """prediction predictions fear fears concern concerns
+    expectation expectations""".split()},
+}
+
+# Labels of the page itself before a colon ("CLARIFICATION: ...", "Update: ..."): no speaker.
+PAGE_LABELS = frozenset(
+    """CLARIFICATION CORRECTION CORRECTIONS UPDATE UPDATED NOTE EDITOR'S EDITOR’S WATCH READ
+    RELATED PHOTO PHOTOS VIDEO SOURCE SOURCES BREAKING EXCLUSIVE ANALYSIS OPINION COMMENTARY
+    LIVE WARNING DISCLAIMER ADVERTISEMENT SUBSCRIBE SHARE TAGS TOPICS""".split()
+)
 
 # --- speakers ---------------------------------------------------------------------------------
 

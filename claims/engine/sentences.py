@@ -25,7 +25,7 @@ _NEXT_WORD_RE = re.compile(r"(?:''|[\"“‘(\[])?([A-Za-z]+)")
 _DATELINE_RE = re.compile(
     r"[A-Z][A-Z'.\-]+(?: [A-Z][A-Z'.\-]+)*"
     r"(?:(?:,[^—–\n]{1,40}?)?\s*\([A-Za-z .]{1,20}\)|,[^—–\n]{1,40}?|(?<=[A-Z]{5}))"
-    r"\s*(?:—|–|--)\s*"
+    r"(?:\s*(?:—|–|--)\s*|\s+-\s+)"
 )
 _LEADING_WS_RE = re.compile(r"\s*")
 

@@ -19,6 +19,38 @@ _CREDIT_RE = re.compile(
     r"(?:^|\s\|\s*)(?:photo|image|picture|video|credit|photograph|source)s?\s*(?:credit)?\s*:", re.I
 )
 _CAPTION_SPLIT_RE = re.compile(r"\s*\|\s*")
+# A photo credit that ends a caption line: "... in Kyiv, March 3. REUTERS/Jane Doe",
+# "(AP Photo/John Roe)", "AFP via Getty Images", "Photograph: Jane Doe/AP".
+_PHOTO_CREDIT_RE = re.compile(
+    r"(?:\b(?:REUTERS|Reuters|AFP|AP|EPA|UPI|XINHUA|Xinhua|TASS|Sputnik|Bloomberg|ANADOLU)"
+    r"(?:\s+Photo)?\s*/\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:/[A-Z][\w ]{1,30})?"
+    r"|\((?:AP|AFP|Reuters|EPA|UPI)\s+Photo(?:\s*/\s*[^()]{1,60})?\)"
+    r"|\b(?:via\s+)?Getty\s+Images|\bPhoto(?:graph)?\s+(?:by|courtesy\s+of)\s+[A-Z][^.]{0,60}"
+    r"|\bFile\s+(?:photo|Photo)\b)\s*\.?\s*$"
+)
+# A byline: "By Jane Doe", "By JANE DOE and JOHN ROE, Associated Press", "By Jane Doe | Reuters".
+_NAME = (r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|der|den|van|von|da|del|della|di|du|dos|"
+         r"la|le|bin|al|el)){0,4}")
+_BYLINE_RE = re.compile(
+    r"(?:By|BY)\s+" + _NAME + r"(?:\s*(?:,|and|AND|&)\s*" + _NAME + r")*"
+    r"(?:\s*[,|—–-]\s*(?:The\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,4}"
+    r"(?:\s+(?:staff\s+)?(?:writer|reporter|correspondent|editor)s?)?)?\s*"
+)
+
+
+def furniture_kind(line: str) -> str:
+    """"byline" or "caption" when a line is page furniture that holds no claim, else ""."""
+    line = line.strip()
+    if len(line) < 4:
+        return ""
+    if line[:3] in ("By ", "BY ") and len(line) <= 160 and _BYLINE_RE.fullmatch(line):
+        return "byline"
+    tail = line[-120:]
+    if ("/" in tail or "Photo" in tail or "Getty" in tail) and _PHOTO_CREDIT_RE.search(tail):
+        return "caption"
+    if ":" in line and _CREDIT_RE.search(line):
+        return "caption"
+    return ""
 # "News > U.S." / "Home » World » Europe": separators stand between spaces, so inline
 # markup such as "<b>x</b>" in a sentence is never mistaken for a trail.
 _BREADCRUMB_RE = re.compile(r"^[^\s<>»›|/][^<>»›|]{0,40}(?:\s+[>»›|]\s+[^<>»›|]{1,40})+$")
@@ -67,7 +99,7 @@ def clean_text(raw: str) -> str:
             drop = not line.endswith((".", '."', ".”")) or len(line.split()) <= 15
         if drop:
             pass
-        elif _CREDIT_RE.search(line):
+        elif _CREDIT_RE.search(line) or _PHOTO_CREDIT_RE.search(line):
             drop = True
             caption = _key(_CAPTION_SPLIT_RE.split(line, maxsplit=1)[0])
             # The same caption is often printed once more just above the credit line.
