@@ -383,15 +383,19 @@ class PropositionAdmin(admin.ModelAdmin):
     list_filter = ["locked"]
     search_fields = ["text"]
     actions = ["merge"]
+    # The stories carried by most claims first, then the newest.
+    ordering = ["-member_count", "-first_seen_at"]
     readonly_fields = ["text", "first_seen_at", "locked", "merged_into", "sides"]
     fields = readonly_fields
 
     def get_queryset(self, request):
+        # Annotated before ordering (ModelAdmin.get_queryset orders first), since the default
+        # ordering is by an annotation.
         live = Q(links__status__in=["suggested", "confirmed"])
-        return super().get_queryset(request).filter(merged_into__isnull=True).annotate(
+        return Proposition.objects.filter(merged_into__isnull=True).annotate(
             member_count=Count("links", filter=live),
             contradiction_count=Count("links", filter=live & Q(links__relation="contradicts")),
-        )
+        ).order_by(*self.get_ordering(request))
 
     def has_add_permission(self, request):
         return False

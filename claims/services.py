@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from claims import engine
 from claims.errors import ArticleTooLarge, DuplicateArticle, EmptyArticle, InvalidArticle, NotUTF8
-from claims.models import Article, Claim, Claimant, ReviewEvent, Source
+from claims.models import Article, Claim, Claimant, Proposition, ReviewEvent, Source
 from claims.urlcheck import canonical_url, url_domain
 
 logger = logging.getLogger(__name__)
@@ -388,6 +388,9 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
     current = Claim.objects.filter(article=article).annotate(touched=touched)
     kept = [c for c in current if c.touched or c.status != Claim.Status.NEW]
     Claim.objects.filter(article=article).exclude(pk__in=[c.pk for c in kept]).delete()
+    # Propositions left without members by the claims just replaced go with them (unless an
+    # editor has worked on one); the new claims are matched afresh.
+    Proposition.objects.filter(locked=False, links__isnull=True).delete()
     kept_spans = {(c.start, c.end, c.kind): c for c in kept}
 
     claimants = claimants_resolve(item.claimant for item in extracted)
