@@ -383,8 +383,10 @@ class PropositionAdmin(admin.ModelAdmin):
     list_filter = ["locked"]
     search_fields = ["text"]
     actions = ["merge"]
-    # The stories carried by most claims first, then the newest.
-    ordering = ["-member_count", "-first_seen_at"]
+    def get_ordering(self, request):
+        # The stories carried by most claims first, then the newest (an annotation, so not
+        # the ``ordering`` attribute, which the admin checks against model fields).
+        return ["-member_count", "-first_seen_at"]
     readonly_fields = ["text", "first_seen_at", "locked", "merged_into", "sides"]
     fields = readonly_fields
 

@@ -192,3 +192,9 @@ def test_an_article_whose_claims_have_a_review_trail_cannot_be_deleted(client):
     event = ReviewEventFactory()
     with pytest.raises(ProtectedError):
         event.claim.article.delete()
+
+
+def test_the_admin_passes_djangos_system_checks():
+    from django.core.management import call_command
+
+    call_command("check", fail_level="WARNING")
