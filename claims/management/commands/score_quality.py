@@ -37,7 +37,8 @@ class Command(BaseCommand):
     def handle(self, *args, data: Path, **options):
         checkworthiness = data / "checkworthiness" / "dev.csv"
         attribution = data / "attribution" / "dev.jsonl"
-        missing = [p for p in (checkworthiness, attribution) if not p.is_file()]
+        stance = data / "stance" / "dev.csv"
+        missing = [p for p in (checkworthiness, attribution, stance) if not p.is_file()]
         if missing:
             raise CommandError(f"Missing dev file(s): {', '.join(map(str, missing))}")
         with tempfile.TemporaryDirectory() as tmp:
@@ -67,3 +68,20 @@ class Command(BaseCommand):
                 f"speaker touch {scores['speaker_touch']:.3f} "
                 f"(gold {scores['gold']}, predicted {scores['predicted']}, "
                 f"matched {scores['matched']})")
+
+            predicted_rel = Path(tmp) / "relation.csv"
+            call_command("eval_relation", input=stance, output=predicted_rel, stdout=self.stderr)
+            with stance.open(encoding="utf-8", newline="") as handle:
+                gold_rel = {r["id"]: r["label"] for r in csv.DictReader(handle)}
+            with predicted_rel.open(encoding="utf-8", newline="") as handle:
+                pred_rel = {r["id"]: r["label"] for r in csv.DictReader(handle)}
+            per_label = {}
+            for label in ("supports", "contradicts", "neutral"):
+                per_label[label] = binary_prf(
+                    {k: int(v == label) for k, v in gold_rel.items()},
+                    {k: int(v == label) for k, v in pred_rel.items()})["f1"]
+            accuracy = sum(pred_rel.get(k) == v for k, v in gold_rel.items()) / len(gold_rel)
+            self.stdout.write(
+                f"relation {stance.name}: macro-F1 {sum(per_label.values()) / 3:.3f} "
+                + " ".join(f"F1({k}) {v:.3f}" for k, v in per_label.items())
+                + f" accuracy {accuracy:.3f}")
