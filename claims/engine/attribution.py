@@ -312,6 +312,10 @@ def speaker_ok(phrase: str) -> bool:
             and not any(w.lower() in _CLAUSE_WORDS for w in words))
 
 
+# Irregular past forms that open a relative clause ("who spoke to", "who met with").
+_RELATIVE_CLAUSE_VERBS = frozenset(
+    "spoke met told saw wrote led ran took gave made held sent knew heard left".split()
+)
 _PRONOUN_CONTRACTION_RE = re.compile(r"\b(?:it|he|she|they|we|you|I)(['’](?:s|re|m))\s*$", re.I)
 
 
@@ -402,6 +406,15 @@ def _speaker_before(text: str, lo: int, cue_start: int):
     chunk_start = b.end() if b else lo
     sa, sb = _clean_speaker(text, chunk_start, cue_start)
     left = b.start() if b else lo
+    if b is not None and sa < sb and b.group(0).lower() in ("who", "that"):
+        verb = text[sa:sb].split()[0]
+        if verb[:1].islower() and (verb.endswith("ed") or verb in _RELATIVE_CLAUSE_VERBS):
+            # "A senior official who briefed reporters … accused": the relative clause hangs
+            # on the speaker, who stands before "who".
+            b2 = _last_boundary(text, lo, b.start())
+            xa, xb = _clean_speaker(text, b2.end() if b2 else lo, b.start())
+            if xa < xb and speaker_ok(text[xa:xb]):
+                return (xa, xb), None, (b2.start() if b2 else lo), b2
     if sa < sb and text[sb:cue_start].split()[-1:] and \
             text[sb:cue_start].split()[-1] in _MODALS and \
             _EXTRACTED_SUBJECT_RE.search(text, sa, cue_start):

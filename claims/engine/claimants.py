@@ -38,6 +38,7 @@ _NAME_TOKEN_RE = re.compile(r"^(?:[A-Z][\w'’.-]*|[A-Z]\.|de|van|von|bin|al|da|
 _POSSESSIVE_RE = re.compile(r"(?:'s|’s|'|’)$")
 _NORMALISE_RE = re.compile(r"[^\w\s.-]+")
 _TRAILING_PP_RE = re.compile(r"(.*?[A-Z][\w'’.-]*)\s+((?:of|from|for|at|with)\s+\S.*)")
+_LOCATED_GROUP_RE = re.compile(r"^((?:\S+\s+)*?[a-z][a-z-]+)\s+(?:in|at|across|around)\s+[A-Z]")
 # "the U.S. envoy to the OSCE": the body after "to" belongs to the role, it names no one.
 _ROLE_TO_TAIL_RE = re.compile(
     r"^(.*?\b(?:ambassador|envoy|adviser|advisor|representative|delegate|spokesman|spokeswoman|"
@@ -86,6 +87,14 @@ def parse_mention(phrase: str, role: str = "") -> Parsed:
         if before.form == "full" and before.kind == "person":
             before.role = role or f"{before.role} {pp.group(2)}".strip()
             return before
+    located = _LOCATED_GROUP_RE.match(phrase)
+    if located and not any(t[:1].isupper() for t in located.group(1).split()[1:]):
+        # "Several delegations in Vienna": a group at a place, not a person named Vienna.
+        words = phrase.split()
+        name = " ".join(words[1:] if words[0].lower() in _DETERMINERS | _INDEFINITE else words)
+        head = located.group(1).split()[-1].lower()
+        kind = "group" if head.endswith("s") else "person"
+        return Parsed(name, role, kind, "descriptive", head, False)
     role_to = _ROLE_TO_TAIL_RE.match(phrase)
     if role_to:
         inner = parse_mention(role_to.group(1))

@@ -359,3 +359,17 @@ def test_a_coordinated_cue_continues_the_subject_not_a_possessive_claimant():
             "the contract on Tuesday.")
     c = _one(text, cue__text="refused")
     assert c.claimant.name == "ministry"
+
+
+def test_a_relative_clause_between_speaker_and_cue_belongs_to_the_speaker():
+    text = ("A senior city official who briefed reporters on condition of anonymity accused "
+            "the contractor of hiding 40 defects.")
+    c = _one(text, cue__text="accused")
+    assert c.claimant.mention.text == "A senior city official"
+
+
+def test_a_group_at_a_place_is_not_named_after_the_place():
+    c = _one("Several delegations in Geneva called for a ceasefire by Friday.",
+             cue__text="called for")
+    assert c.claimant.name == "delegations in Geneva"
+    assert c.claimant.kind == "group"
