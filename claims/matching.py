@@ -336,7 +336,7 @@ def propositions_merge(*, propositions, user) -> Proposition:
 @transaction.atomic
 def proposition_split(*, links, user) -> Proposition:
     """Move the chosen memberships (of one proposition) to a new proposition."""
-    links = list(ClaimLink.objects.select_for_update().filter(
+    links = list(ClaimLink.objects.select_for_update(of=("self",)).filter(
         pk__in=[link.pk for link in links]).select_related("claim__article", "proposition"))
     if not links or any(link.proposition_id is None for link in links):
         raise DecisionError("Choose memberships of a proposition to split off.")
