@@ -206,34 +206,34 @@ def article_ingest(*, submitted_by=None, **fields) -> Article:
 # --- Processing -------------------------------------------------------------------------------
 
 
-def article_enqueue(*, article_id: int) -> None:
-    """Send the article to the workers once the current transaction commits.
+def send_on_commit(task, *args, what: str) -> None:
+    """Send ``task`` once the current transaction commits, never raising into the caller.
 
-    Never raises into the caller: the article is committed as pending, so if sending (or,
-    in process, running) fails, the sweep or the re-run action picks it up again.
+    The database already holds what the task works on: if sending (or, in process, running)
+    fails, the sweep or the re-run action picks it up again.
     """
-    from claims.tasks import article_process_task
 
     def send() -> None:
         try:
-            article_process_task.delay(article_id)
+            task.delay(*args)
         except BROKER_ERRORS as exc:
-            logger.warning("Broker unavailable, article %s waits for the sweep: %s", article_id, exc)
+            logger.warning("Broker unavailable, %s waits for the sweep: %s", what, exc)
 
     transaction.on_commit(send, robust=True)
+
+
+def article_enqueue(*, article_id: int) -> None:
+    """Extract the article's claims in a worker once it is committed."""
+    from claims.tasks import article_process_task
+
+    send_on_commit(article_process_task, article_id, what=f"article {article_id}")
 
 
 def article_match_enqueue(*, article_id: int) -> None:
     """Match the article's claims across sources once its claims are committed."""
     from claims.tasks import article_match_task
 
-    def send() -> None:
-        try:
-            article_match_task.delay(article_id)
-        except BROKER_ERRORS as exc:
-            logger.warning("Broker unavailable, article %s is matched later: %s", article_id, exc)
-
-    transaction.on_commit(send, robust=True)
+    send_on_commit(article_match_task, article_id, what=f"matching of article {article_id}")
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
@@ -497,13 +497,6 @@ def claims_rematch_recent(*, batch: int = 200) -> int:
     ids = list(Claim.objects.filter(kind__in=MATCHABLE_KINDS, article__created_at__gte=since)
                .order_by("id").values_list("id", flat=True))
     for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
-
-        def send(chunk=chunk) -> None:
-            try:
-                claims_match_task.delay(chunk)
-            except BROKER_ERRORS as exc:
-                logger.warning("Broker unavailable, %s claims not re-matched: %s", len(chunk), exc)
-
-        transaction.on_commit(send, robust=True)
+        send_on_commit(claims_match_task, ids[start:start + batch],
+                       what=f"matching of {len(ids[start:start + batch])} claims")
     return len(ids)

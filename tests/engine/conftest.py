@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from claims.engine import clean_text, extract_claims
+from tests.conftest import require_data
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 SEED = DATA / "seed" / "telesur-2022-01-11-us-envoy-nato-open-door.txt"
@@ -16,9 +17,7 @@ POLNEAR_DEV = DATA / "attribution" / "dev.jsonl"
 
 @pytest.fixture(scope="session")
 def seed_raw() -> str:
-    if not SEED.exists():
-        pytest.skip(f"seed article not found at {SEED}")
-    return SEED.read_text(encoding="utf-8")
+    return require_data(SEED).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +32,5 @@ def seed_claims(seed_text):
 
 @pytest.fixture(scope="session")
 def polnear_dev() -> list[dict]:
-    if not POLNEAR_DEV.exists():
-        pytest.skip(f"PolNeAR dev file not found at {POLNEAR_DEV}")
-    with POLNEAR_DEV.open(encoding="utf-8") as fh:
+    with require_data(POLNEAR_DEV).open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

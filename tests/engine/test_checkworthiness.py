@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from claims.engine import analyse, checkworthiness
+from tests.conftest import require_data
 
 TRAIN = Path(__file__).resolve().parents[3] / "shared" / "data" / "checkworthiness" / "train.csv"
 
@@ -40,10 +41,9 @@ def test_analyse_scores_each_claim_by_its_sentence():
 
 
 def test_the_pure_python_scorer_matches_the_trainers_model(tmp_path):
-    sklearn = pytest.importorskip("sklearn")  # noqa: F841  (the dev extra installs it)
-    if not TRAIN.is_file():
-        pytest.skip(f"no training data at {TRAIN}")
     import csv
+
+    require_data(TRAIN)
 
     from claims.training import checkworthiness as training
 
@@ -71,9 +71,7 @@ def test_the_pure_python_scorer_matches_the_trainers_model(tmp_path):
 
 @pytest.mark.slow
 def test_the_shipped_model_is_rebuilt_bit_for_bit_from_the_data():
-    pytest.importorskip("sklearn")
-    if not TRAIN.is_file():
-        pytest.skip(f"no training data at {TRAIN}")
+    require_data(TRAIN)
     from claims.training import checkworthiness as training
 
     rebuilt = training.model_bytes(training.train(TRAIN, seed=13))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_data
+
 from claims.engine import relation
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "stance" / "dev.csv"
@@ -169,9 +171,7 @@ def test_learned_model_fits_and_predicts_on_invented_rows():
 
 @pytest.fixture(scope="module")
 def dev_rows():
-    if not DEV.exists():
-        pytest.skip(f"stance dev file not found at {DEV}")
-    with DEV.open(encoding="utf-8", newline="") as handle:
+    with require_data(DEV).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
