@@ -293,7 +293,7 @@ class ClaimAdmin(admin.ModelAdmin):
         groups = {}
         for link, other in sorted(related.values(), key=lambda pair: -pair[0].score):
             groups.setdefault(link.get_relation_display(), []).append(
-                format_html("{} <small>{:.2f}, {}</small>", _claim_line(other), link.score,
+                format_html("{} <small>{}, {}</small>", _claim_line(other), f"{link.score:.2f}",
                             link.get_status_display().lower()))
         if not groups:
             return "—"
@@ -307,10 +307,10 @@ class ClaimAdmin(admin.ModelAdmin):
             status=ClaimLink.Status.REJECTED).select_related("factcheck").order_by("-score")
         if not links:
             return "—"
-        return format_html_join("", "<li>{} — <strong>{}</strong> ({}, {:.2f})</li>", (
+        return format_html_join("", "<li>{} — <strong>{}</strong> ({}, {})</li>", (
             (Truncator(link.factcheck.claim_reviewed).chars(140),
              link.factcheck.verdict or "no verdict", link.factcheck.publisher or "unknown",
-             link.score) for link in links))
+             f"{link.score:.2f}") for link in links))
 
     @admin.display(description="Words that decided the kind")
     def kind_cue_words(self, obj):

@@ -27,6 +27,7 @@ from claims.engine.retrieval_text import analyse as analyse_terms
 from claims.models import Article, Claim, ClaimLink, FactCheck, Proposition
 
 METHOD = "lexical-cosine+rules/1"
+JOIN_LOCK_KEY = 7_341_002  # PostgreSQL advisory lock taken while a claim joins a proposition
 # Kinds that state something another source can repeat or deny.
 MATCHABLE_KINDS = ("assertion", "allegation", "denial", "quote", "warning")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{2,}|\d[\d,.]*")
@@ -153,6 +154,10 @@ def _suggest(*, claim: Claim, relation: str, score: float, cues, **target) -> No
     link = ClaimLink.objects.filter(claim=claim, **target).first()
     if link is not None and link.status != ClaimLink.Status.SUGGESTED:
         return
+    other = target.get("target_claim")
+    if other is not None and ClaimLink.objects.filter(claim=other, target_claim=claim).exclude(
+            status=ClaimLink.Status.SUGGESTED).exists():
+        return  # an editor decided the pair from the other side: that decision stands
     values = {"relation": relation, "score": round(score, 4), "method": METHOD,
               "cues": list(cues)}
     if link is None:
@@ -186,6 +191,12 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
         scored.append((similarity, other, label, cues))
 
     with transaction.atomic():
+        # One pass per claim at a time (a redelivered task waits here), and one proposition
+        # join at a time across workers, so two matching claims cannot both start their own.
+        Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOIN_LOCK_KEY])
         for similarity, other, label, cues in scored:
             _suggest(claim=claim, target_claim=other, relation=label, score=similarity,
                      cues=cues)
@@ -220,13 +231,16 @@ def _join_proposition(claim: Claim, scored) -> int:
         "proposition").first()
     if current is not None and current.status != ClaimLink.Status.SUGGESTED:
         return 0
-    if current is not None and current.proposition.first_claim_id == claim.pk:
+    if current is not None and (current.proposition.first_claim_id == claim.pk
+                                or current.proposition.locked):
         return 0
     join_min = settings.CLAIMTRACK_PROPOSITION_JOIN_MIN
     matched = {other.pk: similarity for similarity, other, _, _ in scored
                if similarity >= join_min}
     best: tuple[float, Proposition] | None = None
-    memberships = (ClaimLink.objects.filter(claim_id__in=matched, proposition__isnull=False)
+    # A proposition an editor has worked on (locked) gets no automatic members.
+    memberships = (ClaimLink.objects.filter(claim_id__in=matched, proposition__isnull=False,
+                                            proposition__locked=False)
                    .exclude(status=ClaimLink.Status.REJECTED)
                    .select_related("proposition__first_claim"))
     for link in memberships:

@@ -165,3 +165,33 @@ def test_reextraction_removes_propositions_left_without_members(demo_matched):
         services.article_reprocess(article=article)
     assert not Proposition.objects.filter(pk__in=started_here, links__isnull=True).exists()
     assert not Proposition.objects.filter(links__isnull=True, locked=False).exists()
+
+
+def test_the_claim_page_lists_linked_claims_with_their_scores(client, demo_matched):
+    from django.urls import reverse
+
+    user = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(user)
+    link = ClaimLink.objects.filter(target_claim__isnull=False).first()
+    page = client.get(reverse("admin:claims_claim_change", args=[link.claim_id])).content.decode()
+    assert reverse("admin:claims_claim_change", args=[link.target_claim_id]) in page
+    assert f"{link.score:.2f}" in page
+
+
+def test_a_rejection_from_either_side_stands_and_locked_propositions_get_no_new_members(
+        demo_matched):
+    editor = UserFactory()
+    link = ClaimLink.objects.filter(target_claim__isnull=False).first()
+    matching.link_decide(link=link, user=editor, status="rejected")
+    ClaimLink.objects.filter(claim=link.target_claim, target_claim=link.claim).delete()
+    matching.claim_match(claim_id=link.target_claim_id)
+    assert not ClaimLink.objects.filter(claim=link.target_claim, target_claim=link.claim).exists()
+
+    proposition = invasion_proposition()
+    Proposition.objects.filter(pk=proposition.pk).update(locked=True)
+    members = set(ClaimLink.objects.filter(proposition=proposition).values_list("claim_id",
+                                                                               flat=True))
+    for article in demo_matched:
+        matching.article_match(article_id=article.pk)
+    assert set(ClaimLink.objects.filter(proposition=proposition).values_list(
+        "claim_id", flat=True)) <= members
