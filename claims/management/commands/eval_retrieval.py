@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from claims.engine import dense as dense_path
 from claims.engine import retrieval
 
 RUN_DEPTH = 5  # the data README's run format: 5 lines a query
@@ -93,10 +94,28 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=Path, required=True)
         parser.add_argument("--output", type=Path, required=True)
         parser.add_argument("--qrels", type=Path, help="TREC qrels: print MAP@5 of the run")
-        parser.add_argument("--tag", default="claimtrack-bm25f")
+        parser.add_argument("--tag", default=None,
+                            help="run tag (default claimtrack-bm25f, or claimtrack-hybrid with "
+                                 "--dense)")
+        parser.add_argument(
+            "--dense", type=float, nargs="?", const=dense_path.DENSE_WEIGHT, default=None,
+            metavar="WEIGHT",
+            help="hybrid: fuse BM25F with sentence-embedding cosine (needs the 'dense' extra); "
+                 "WEIGHT 0..1 is the dense share of the normalised scores, default "
+                 f"{dense_path.DENSE_WEIGHT:g} (chosen on train); 1 = dense only")
+        parser.add_argument("--dense-cache", type=Path, metavar="DIR",
+                            help="with --dense: keep the encoded vclaims in DIR as .npy, keyed "
+                                 "by a hash of the vclaims file")
 
     def handle(self, *args, vclaims: Path, queries: Path, output: Path, qrels: Path | None,
-               tag: str, **options):
+               tag: str | None, dense: float | None = None, dense_cache: Path | None = None,
+               **options):
+        if dense is not None and not 0.0 <= dense <= 1.0:
+            raise CommandError(f"--dense weight must be within 0..1, not {dense:g}.")
+        if dense_cache is not None and dense is None:
+            raise CommandError("--dense-cache needs --dense.")
+        if tag is None:
+            tag = "claimtrack-bm25f" if dense is None else "claimtrack-hybrid"
         records = read_vclaims(vclaims)
         fields = retrieval.detect_fields(records)
         if not fields:
@@ -109,11 +128,31 @@ class Command(BaseCommand):
         started = time.perf_counter()
         index = retrieval.Index.build(records, fields)
         built = time.perf_counter() - started
+        dense_index = vectors = None
+        dense_note = ""
+        if dense is not None:
+            started = time.perf_counter()
+            try:
+                encoder = dense_path.load_encoder()
+            except dense_path.DenseUnavailable as exc:
+                raise CommandError(str(exc)) from None
+            dense_index = dense_path.DenseIndex.build(records, encoder, cache_dir=dense_cache,
+                                                      source=vclaims)
+            encoded = time.perf_counter() - started
+            started = time.perf_counter()
+            vectors = dense_index.query_vectors([text for _, text in query_rows])
+            dense_note = (f"; dense weight {dense:g}, vclaims "
+                          f"{'from cache' if dense_index.encoded_from_cache else 'encoded'} "
+                          f"{encoded:.1f} s, queries encoded {time.perf_counter() - started:.1f} s")
         run: dict[str, list[str]] = {}
         lines = []
         started = time.perf_counter()
-        for query_id, text in query_rows:
-            ranked = index.search(text, RUN_DEPTH)
+        for number, (query_id, text) in enumerate(query_rows):
+            if dense_index is None:
+                ranked = index.search(text, RUN_DEPTH)
+            else:
+                ranked = dense_path.hybrid_search(index, dense_index, text, RUN_DEPTH,
+                                                  weight=dense, vector=vectors[number])
             if len(ranked) < RUN_DEPTH:
                 # A query sharing no term with enough records still gets its 5 lines.
                 seen = {rid for rid, _ in ranked}
@@ -135,7 +174,7 @@ class Command(BaseCommand):
         field_list = ", ".join(f"{f} {w:g}" for f, w in fields.items())
         self.stdout.write(
             f"Ranked {len(records)} records ({field_list}) for {len(query_rows)} queries into "
-            f"{output} (index {built:.1f} s, search {searched:.1f} s).")
+            f"{output} (index {built:.1f} s, search {searched:.1f} s{dense_note}).")
         if gold is not None:
             asked = {query_id for query_id, _ in query_rows}
             judged = {q: rel for q, rel in gold.items() if q in asked and rel}
