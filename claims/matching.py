@@ -10,27 +10,26 @@ and never touch a link an editor has decided.
 from __future__ import annotations
 
 import math
-import re
-import threading
 from collections import Counter
 from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from claims.engine import relation as relation_engine
 from claims.engine.lexicon import FAMILY_ALIASES
-from claims.engine.retrieval import Index
 from claims.engine.retrieval_text import analyse as analyse_terms
-from claims.models import Article, Claim, ClaimLink, FactCheck, Proposition
+from claims.candidates import (
+    MATCHABLE_KINDS,
+    claim_candidates,
+    factcheck_candidates,
+    sentence_of,
+)
+from claims.models import Article, Claim, ClaimLink, Proposition
 
 METHOD = "lexical-cosine+rules/1"
 JOIN_LOCK_KEY = 7_341_002  # PostgreSQL advisory lock taken while a claim joins a proposition
-# Kinds that state something another source can repeat or deny.
-MATCHABLE_KINDS = ("assertion", "allegation", "denial", "quote", "warning")
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{2,}|\d[\d,.]*")
 
 
 @lru_cache(maxsize=1)
@@ -77,75 +76,6 @@ def cosine(a: Counter, b: Counter) -> float:
     return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
 
 
-def _sentence(claim: Claim) -> str:
-    return claim.article.text[claim.sentence_start:claim.sentence_end]
-
-
-def _search_words(text: str) -> list[str]:
-    return list(dict.fromkeys(w.lower() for w in _WORD_RE.findall(text)))[:40]
-
-
-# --- candidates ---------------------------------------------------------------------------------
-
-_index_lock = threading.Lock()
-_indexes: dict[str, tuple[tuple, Index]] = {}
-
-
-def _cached_index(name: str, state: tuple, rows) -> Index:
-    """An in-process index of ``rows`` (id, text), rebuilt when ``state`` of the table moves."""
-    with _index_lock:
-        cached = _indexes.get(name)
-        if cached and cached[0] == state:
-            return cached[1]
-        index = Index.build(({"id": str(pk), "text": text} for pk, text in rows),
-                            {"text": 1.0})
-        _indexes[name] = (state, index)
-        return index
-
-
-def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
-    """Claims of other articles that share words with ``claim`` (best first, at most limit)."""
-    query_text = f"{claim.text} {_sentence(claim)}"
-    others = Claim.objects.exclude(article_id=claim.article_id).filter(kind__in=MATCHABLE_KINDS)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        words = _search_words(query_text)
-        if not words:
-            return []
-        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
-        vector = SearchVector("text", config="english")
-        return list(others.annotate(v=vector).filter(v=query)
-                    .annotate(rank=SearchRank(vector, query)).order_by("-rank")
-                    .select_related("article", "claimant")[:limit])
-    state = Claim.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
-    index = _cached_index("claims", (state["n"], state["changed"]),
-                          Claim.objects.filter(kind__in=MATCHABLE_KINDS)
-                          .values_list("id", "text").iterator())
-    ids = [int(pk) for pk, _ in index.search(query_text, k=limit * 3)]
-    found = others.filter(pk__in=ids).select_related("article", "claimant").in_bulk()
-    return [found[i] for i in ids if i in found][:limit]
-
-
-def factcheck_candidates(claim: Claim, limit: int) -> list[FactCheck]:
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        words = _search_words(claim.text)
-        if not words:
-            return []
-        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
-        vector = SearchVector("claim_reviewed", config="english")
-        return list(FactCheck.objects.annotate(v=vector).filter(v=query)
-                    .annotate(rank=SearchRank(vector, query)).order_by("-rank")[:limit])
-    state = FactCheck.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
-    index = _cached_index("factchecks", (state["n"], state["changed"]),
-                          FactCheck.objects.values_list("id", "claim_reviewed").iterator())
-    ids = [int(pk) for pk, _ in index.search(claim.text, k=limit)]
-    found = FactCheck.objects.in_bulk(ids)
-    return [found[i] for i in ids if i in found]
-
-
 # --- suggestions --------------------------------------------------------------------------------
 
 
@@ -178,11 +108,11 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
     counts = {"claims": 0, "factchecks": 0, "proposition": 0}
     if claim.kind not in MATCHABLE_KINDS:
         return counts
-    vector = claim_vector(claim.text, _sentence(claim))
+    vector = claim_vector(claim.text, sentence_of(claim))
     link_min = settings.CLAIMTRACK_MATCH_LINK_MIN
     scored = []
     for other in claim_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
-        similarity = cosine(vector, claim_vector(other.text, _sentence(other)))
+        similarity = cosine(vector, claim_vector(other.text, sentence_of(other)))
         if similarity < link_min:
             continue
         label, confidence, cues = relation_engine.classify(
