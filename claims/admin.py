@@ -113,13 +113,14 @@ class ArticleAdmin(admin.ModelAdmin):
         return obj.url  # the outlet's page; None hides the link
     readonly_fields = [
         "source", "url", "title", "published_at", "state", "error", "attempts",
-        "extractor_version", "processed_at", "content_hash", "submitted_by", "created_at",
-        "text_block",
+        "extractor_version", "processed_at", "matched_at", "match_attempts", "content_hash",
+        "submitted_by", "created_at", "text_block",
     ]
     fieldsets = [
         (None, {"fields": ["title", "source", "url", "published_at"]}),
         ("Processing", {"fields": ["state", "error", "attempts", "extractor_version",
-                                   "processed_at", "content_hash", "submitted_by", "created_at"]}),
+                                   "processed_at", "matched_at", "match_attempts",
+                                   "content_hash", "submitted_by", "created_at"]}),
         ("Text", {"fields": ["text_block"]}),
     ]
 
@@ -160,6 +161,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def text_block(self, obj):
         return format_html('<div style="white-space: pre-wrap; max-width: 60em">{}</div>',
                            obj.text)
+
+    def delete_model(self, request, obj):
+        services.articles_delete(articles=Article.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.articles_delete(articles=queryset)
 
     @admin.action(description="Run claim extraction again", permissions=["change"])
     def reprocess(self, request, queryset):
@@ -224,6 +231,12 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        services.claims_delete(claims=Claim.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.claims_delete(claims=queryset)
 
     @admin.display(description="Claim", ordering="text")
     def claim_text(self, obj):

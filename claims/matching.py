@@ -102,6 +102,14 @@ def _same_family(a: Claim, b: Claim) -> bool | None:
     return a.claimant.family == b.claimant.family
 
 
+def propositions_lock() -> None:
+    """Serialise changes to proposition membership (joins, merges, splits, pruning) for the
+    rest of the transaction. SQLite allows one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOIN_LOCK_KEY])
+
+
 def claim_match(*, claim_id: int) -> dict[str, int]:
     """Suggest links from one claim to other claims, a proposition and fact-checks."""
     claim = Claim.objects.select_related("article", "claimant").get(pk=claim_id)
@@ -124,9 +132,7 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
         # One pass per claim at a time (a redelivered task waits here), and one proposition
         # join at a time across workers, so two matching claims cannot both start their own.
         Claim.objects.select_for_update().filter(pk=claim.pk).first()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOIN_LOCK_KEY])
+        propositions_lock()
         for similarity, other, label, cues in scored:
             _suggest(claim=claim, target_claim=other, relation=label, score=similarity,
                      cues=cues)
@@ -253,10 +259,18 @@ def link_decide(*, link: ClaimLink, user, status: str, relation: str | None = No
 @transaction.atomic
 def propositions_merge(*, propositions, user) -> Proposition:
     """Merge propositions into the earliest: its members gain theirs, confirmed by ``user``."""
-    ordered = sorted(propositions, key=lambda p: (p.first_seen_at is None, p.first_seen_at,
-                                                   p.pk))
+    propositions_lock()
+    # Read again under the lock: a proposition merged away meanwhile cannot be merged twice,
+    # and no join can add a member to one of them until this commits.
+    ordered = sorted(
+        Proposition.objects.select_for_update().filter(pk__in=[p.pk for p in propositions]),
+        key=lambda p: (p.first_seen_at is None, p.first_seen_at, p.pk))
     if len(ordered) < 2:
         raise DecisionError("Choose two propositions or more to merge.")
+    merged = [p for p in ordered if p.merged_into_id]
+    if merged:
+        raise DecisionError(
+            f"“{merged[0]}” has already been merged into another proposition: merge that one.")
     target, others = ordered[0], ordered[1:]
     other_ids = [p.pk for p in others]
     now = timezone.now()
@@ -280,6 +294,7 @@ def propositions_merge(*, propositions, user) -> Proposition:
 @transaction.atomic
 def proposition_split(*, links, user) -> Proposition:
     """Move the chosen memberships (of one proposition) to a new proposition."""
+    propositions_lock()
     links = list(ClaimLink.objects.select_for_update(of=("self",)).filter(
         pk__in=[link.pk for link in links]).select_related("claim__article", "proposition"))
     if not links or any(link.proposition_id is None for link in links):

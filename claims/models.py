@@ -60,6 +60,10 @@ class Article(models.Model):
     matched_at = models.DateTimeField(
         null=True, blank=True, help_text="When its claims were last matched across sources."
     )
+    # Matching has its own lease: the sweep re-sends an unmatched article only once this is
+    # older than the processing timeout, and stops after CLAIMTRACK_MAX_ATTEMPTS sends.
+    match_requested_at = models.DateTimeField(null=True, blank=True)
+    match_attempts = models.PositiveSmallIntegerField(default=0)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="submitted_articles",

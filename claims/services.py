@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from claims import engine
 from claims.errors import ArticleTooLarge, DuplicateArticle, EmptyArticle, InvalidArticle, NotUTF8
-from claims.models import Article, Claim, Claimant, Proposition, ReviewEvent, Source
+from claims.models import (
+    Article,
+    Claim,
+    Claimant,
+    ClaimLink,
+    Proposition,
+    ReviewEvent,
+    Source,
+)
 from claims.urlcheck import canonical_url, url_domain
 
 logger = logging.getLogger(__name__)
@@ -312,9 +320,14 @@ def article_process(*, article_id: int) -> ProcessOutcome:
         locked.error = ""
         locked.extractor_version = engine.ENGINE_VERSION
         locked.processed_at = locked.state_changed_at = timezone.now()
+        # New claims: matched afresh, with a fresh matching lease and attempt count.
+        locked.matched_at = None
+        locked.match_requested_at = locked.processed_at
+        locked.match_attempts = 1
         locked.save(
             update_fields=["state", "error", "extractor_version", "processed_at",
-                           "state_changed_at", "updated_at"]
+                           "state_changed_at", "matched_at", "match_requested_at",
+                           "match_attempts", "updated_at"]
         )
         article_match_enqueue(article_id=article_id)
     return ProcessOutcome("done", created=created, kept=kept)
@@ -387,10 +400,8 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
     touched = Exists(ReviewEvent.objects.filter(claim=OuterRef("pk")))
     current = Claim.objects.filter(article=article).annotate(touched=touched)
     kept = [c for c in current if c.touched or c.status != Claim.Status.NEW]
-    Claim.objects.filter(article=article).exclude(pk__in=[c.pk for c in kept]).delete()
-    # Propositions left without members by the claims just replaced go with them (unless an
-    # editor has worked on one); the new claims are matched afresh.
-    Proposition.objects.filter(locked=False, links__isnull=True).delete()
+    claims_delete(claims=Claim.objects.filter(article=article).exclude(
+        pk__in=[c.pk for c in kept]))
     kept_spans = {(c.start, c.end, c.kind): c for c in kept}
 
     claimants = claimants_resolve(item.claimant for item in extracted)
@@ -437,6 +448,41 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
     return len(new_claims), len(kept)
 
 
+def propositions_prune(*, proposition_ids) -> int:
+    """Delete those of the given propositions that have no member left, unless an editor has
+    worked on one (locked). Returns how many went."""
+    from claims.matching import propositions_lock
+
+    with transaction.atomic():
+        propositions_lock()  # a claim joining one of them meanwhile keeps it
+        deleted, _ = Proposition.objects.filter(
+            pk__in=list(proposition_ids), locked=False, links__isnull=True).delete()
+    return deleted
+
+
+@transaction.atomic
+def claims_delete(*, claims) -> int:
+    """Delete claims (and their links); propositions left without members go with them.
+
+    A claim with a review trail is protected and raises ``ProtectedError``: delete nothing.
+    """
+    ids = list(claims.values_list("pk", flat=True))
+    propositions = set(ClaimLink.objects.filter(claim_id__in=ids, proposition__isnull=False)
+                       .values_list("proposition_id", flat=True))
+    deleted, _ = Claim.objects.filter(pk__in=ids).delete()
+    propositions_prune(proposition_ids=propositions)
+    return deleted
+
+
+@transaction.atomic
+def articles_delete(*, articles) -> int:
+    """Delete articles with their claims; see ``claims_delete`` for what else goes."""
+    ids = list(articles.values_list("pk", flat=True))
+    claims_delete(claims=Claim.objects.filter(article_id__in=ids))
+    deleted, _ = Article.objects.filter(pk__in=ids).delete()
+    return deleted
+
+
 def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Re-enqueue articles accepted but not finished in time; fail those out of attempts.
 
@@ -452,15 +498,34 @@ def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
             state=Article.State.PROCESSING, state_changed_at__lt=processing_cutoff
         )
     ).values_list("id", "state", "state_changed_at", "attempts")
-    counts = {"requeued": 0, "failed": 0, "rematched": 0}
+    counts = {"requeued": 0, "failed": 0, "rematched": 0, "pruned": 0}
     # Processed but never matched (the broker was down when matching was to be sent, or
-    # the matching worker died): matched again; suggestions are idempotent.
+    # the matching worker died): matched again once its lease has run out — a matching pass
+    # of a long article may still be running — and at most CLAIMTRACK_MAX_ATTEMPTS times;
+    # suggestions are idempotent. Claimed by a conditional update, like extraction below.
     unmatched = Article.objects.filter(
-        state=Article.State.DONE, matched_at__isnull=True, processed_at__lt=pending_cutoff
-    ).values_list("id", flat=True)
-    for article_id in unmatched.iterator():
-        article_match_enqueue(article_id=article_id)
-        counts["rematched"] += 1
+        Q(match_requested_at__isnull=True) | Q(match_requested_at__lt=processing_cutoff),
+        state=Article.State.DONE, matched_at__isnull=True, processed_at__lt=pending_cutoff,
+        match_attempts__lt=settings.CLAIMTRACK_MAX_ATTEMPTS,
+    ).values_list("id", "match_requested_at")
+    for article_id, requested_at in unmatched.iterator():
+        with transaction.atomic():
+            claimed = Article.objects.filter(
+                pk=article_id, matched_at__isnull=True, match_requested_at=requested_at
+            ).update(match_requested_at=now, match_attempts=F("match_attempts") + 1)
+            if claimed:
+                article_match_enqueue(article_id=article_id)
+                counts["rematched"] += 1
+    gave_up = Article.objects.filter(
+        state=Article.State.DONE, matched_at__isnull=True,
+        match_attempts__gte=settings.CLAIMTRACK_MAX_ATTEMPTS).count()
+    if gave_up:
+        logger.error("%s processed articles could not be matched after %s attempts; "
+                     "re-run them from the admin", gave_up, settings.CLAIMTRACK_MAX_ATTEMPTS)
+    # Propositions whose members were all deleted some other way (a cascade the services
+    # did not see): nothing refers to them.
+    counts["pruned"] = propositions_prune(proposition_ids=Proposition.objects.filter(
+        locked=False, links__isnull=True).values_list("pk", flat=True)[:1000])
     for article_id, state, changed_at, attempts in stuck.iterator():
         if attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
             if article_fail(

@@ -195,3 +195,53 @@ def test_a_rejection_from_either_side_stands_and_locked_propositions_get_no_new_
         matching.article_match(article_id=article.pk)
     assert set(ClaimLink.objects.filter(proposition=proposition).values_list(
         "claim_id", flat=True)) <= members
+
+
+def test_deleting_an_article_takes_its_empty_propositions_and_keeps_the_rest(
+        client, demo_matched):
+    from django.urls import reverse
+
+    from claims import services
+
+    article = Article.objects.get(source__name="Old Bridge Gazette")
+    touched = set(ClaimLink.objects.filter(claim__article=article, proposition__isnull=False)
+                  .values_list("proposition_id", flat=True))
+    only_here = {pk for pk in touched if not ClaimLink.objects.filter(proposition_id=pk)
+                 .exclude(claim__article=article).exists()}
+    shared = touched - only_here
+    assert only_here and shared
+    editor_kept = Proposition.objects.filter(pk__in=only_here).first()
+    Proposition.objects.filter(pk=editor_kept.pk).update(locked=True)
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    response = client.post(reverse("admin:claims_article_delete", args=[article.pk]),
+                           {"post": "yes"})
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk=article.pk).exists()
+    assert set(Proposition.objects.filter(pk__in=touched).values_list("id", flat=True)) == (
+        shared | {editor_kept.pk})
+    # Nothing else was swept away with it.
+    assert services.articles_sweep()["pruned"] == 0
+
+
+def test_the_sweep_prunes_propositions_emptied_behind_the_services_back(demo_matched):
+    from claims import services
+
+    article = Article.objects.get(source__name="Old Bridge Gazette")
+    Article.objects.filter(pk=article.pk).delete()  # a raw cascade, no service
+    orphans = Proposition.objects.filter(locked=False, links__isnull=True).count()
+    assert orphans
+    assert services.articles_sweep()["pruned"] == orphans
+    assert not Proposition.objects.filter(locked=False, links__isnull=True).exists()
+
+
+def test_a_proposition_merged_away_cannot_be_merged_again(demo_matched):
+    editor = UserFactory()
+    first, second, third = Proposition.objects.order_by("id")[:3]
+    target = matching.propositions_merge(propositions=[first, second], user=editor)
+    merged_away = ({first, second} - {target}).pop()
+    # The caller's copy is stale (read before the merge): the service reads again.
+    with pytest.raises(matching.DecisionError, match="already been merged"):
+        matching.propositions_merge(propositions=[merged_away, third], user=editor)
+    assert not ClaimLink.objects.filter(proposition=merged_away).exists()

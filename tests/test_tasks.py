@@ -137,7 +137,7 @@ def test_the_sweep_requeues_stuck_articles_and_leaves_fresh_ones(settings):
     fresh = pending_article(text=STORY + " Three.")
     with mock.patch.object(tasks.article_process_task, "delay") as delay:
         counts = tasks.articles_sweep_task.delay().get()
-    assert counts == {"requeued": 2, "failed": 0, "rematched": 0}
+    assert counts == {"requeued": 2, "failed": 0, "rematched": 0, "pruned": 0}
     assert sorted(c.args[0] for c in delay.call_args_list) == sorted(
         [stuck_pending.pk, stuck_processing.pk])
     fresh.refresh_from_db()
@@ -170,7 +170,7 @@ def test_the_sweep_fails_articles_out_of_attempts(settings):
     settings.CLAIMTRACK_MAX_ATTEMPTS = 2
     article = pending_article(state=Article.State.PROCESSING, attempts=2,
                               state_changed_at=timezone.now() - timedelta(days=1))
-    assert services.articles_sweep() == {"requeued": 0, "failed": 1, "rematched": 0}
+    assert services.articles_sweep() == {"requeued": 0, "failed": 1, "rematched": 0, "pruned": 0}
     article.refresh_from_db()
     assert article.state == Article.State.FAILED
 
@@ -266,3 +266,45 @@ def test_a_stale_claim_is_flagged_once_however_often_it_is_reextracted():
     claim.refresh_from_db()
     assert claim.stale
     assert claim.events.filter(action=ReviewEvent.Action.REEXTRACTED).count() == 2
+
+
+def unmatched_article(**fields):
+    """Processed long ago, matching sent but never finished."""
+    long_ago = timezone.now() - timedelta(days=1)
+    fields.setdefault("match_requested_at", long_ago)
+    return pending_article(state=Article.State.DONE, processed_at=long_ago, **fields)
+
+
+def test_the_sweep_resends_unfinished_matching_once_per_lease(settings):
+    settings.CLAIMTRACK_PROCESSING_TIMEOUT = 900
+    lost = unmatched_article(match_attempts=1)
+    running = unmatched_article(text=STORY + " Two.", match_attempts=1,
+                                match_requested_at=timezone.now())
+    with mock.patch.object(tasks.article_match_task, "delay") as delay:
+        assert services.articles_sweep()["rematched"] == 1
+        assert services.articles_sweep()["rematched"] == 0  # its new lease runs
+    assert [c.args[0] for c in delay.call_args_list] == [lost.pk]
+    lost.refresh_from_db()
+    running.refresh_from_db()
+    assert lost.match_attempts == 2
+    assert running.match_attempts == 1
+
+
+def test_the_sweep_stops_resending_matching_after_the_last_attempt(settings, caplog):
+    settings.CLAIMTRACK_MAX_ATTEMPTS = 3
+    unmatched_article(match_attempts=3)
+    with mock.patch.object(tasks.article_match_task, "delay") as delay:
+        assert services.articles_sweep()["rematched"] == 0
+    assert delay.call_count == 0
+    assert "could not be matched after 3 attempts" in caplog.text
+
+
+def test_processing_starts_a_fresh_matching_lease():
+    article = pending_article()
+    Article.objects.filter(pk=article.pk).update(match_attempts=4)
+    with mock.patch.object(tasks.article_match_task, "delay") as delay:
+        tasks.article_process_task.delay(article.pk).get()
+    article.refresh_from_db()
+    assert delay.call_args.args == (article.pk,)
+    assert article.match_attempts == 1 and article.match_requested_at is not None
+    assert article.matched_at is None
