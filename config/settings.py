@@ -204,9 +204,10 @@ CLAIMTRACK_MATCH_CANDIDATES = env_int("CLAIMTRACK_MATCH_CANDIDATES", 20, minimum
 CLAIMTRACK_MATCH_LINK_MIN = env_float("CLAIMTRACK_MATCH_LINK_MIN", 0.25)
 CLAIMTRACK_PROPOSITION_JOIN_MIN = env_float("CLAIMTRACK_PROPOSITION_JOIN_MIN", 0.3)
 # Fact-checks are compared with the claim's content alone, and must share 3 terms or more.
-# Provisional: on the demo (no true match in the library) suggestions below 0.72 were all
-# wrong; an idf-weighted score calibrated on the retrieval train qrels is to replace it.
-CLAIMTRACK_MATCH_FACTCHECK_MIN = env_float("CLAIMTRACK_MATCH_FACTCHECK_MIN", 0.75)
+# 0.65 has the best F0.5 (precision weighted) on the retrieval train qrels, Snopes and
+# PolitiFact pooled: P 0.66, R 0.16 (`manage.py calibrate_matching`; docs/quality.md,
+# "Fact-check suggestion threshold"). Queries there are tweets, longer than extracted claims.
+CLAIMTRACK_MATCH_FACTCHECK_MIN = env_float("CLAIMTRACK_MATCH_FACTCHECK_MIN", 0.65)
 
 CELERY_BEAT_SCHEDULE = {
     "articles-sweep": {
