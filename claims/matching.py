@@ -27,6 +27,7 @@ from claims.candidates import (
     sentence_of,
 )
 from claims.models import Article, Claim, ClaimLink, Proposition
+from claims.review import claims_priority_refresh
 
 METHOD = "lexical-cosine+rules/1"
 JOIN_LOCK_KEY = 7_341_002  # PostgreSQL advisory lock taken while a claim joins a proposition
@@ -138,6 +139,7 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
                      cues=cues)
             counts["claims"] += 1
         counts["proposition"] = _join_proposition(claim, scored)
+        claims_priority_refresh(claim_ids=[claim.pk, *(other.pk for _, other, _, _ in scored)])
 
     fact_min = settings.CLAIMTRACK_MATCH_FACTCHECK_MIN
     content = claim_vector(claim.text)
@@ -253,6 +255,8 @@ def link_decide(*, link: ClaimLink, user, status: str, relation: str | None = No
     locked.save(update_fields=["status", "relation", "decided_by", "decided_at", "updated_at"])
     if locked.proposition_id:
         Proposition.objects.filter(pk=locked.proposition_id).update(locked=True)
+    if locked.target_claim_id:
+        claims_priority_refresh(claim_ids=[locked.claim_id, locked.target_claim_id])
     return locked
 
 

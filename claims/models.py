@@ -122,6 +122,43 @@ class Claimant(models.Model):
         return f"{self.name} ({self.role})" if self.role else self.name
 
 
+class Verdict(models.TextChoices):
+    """The desk's rating scale. Its ClaimReview form is fixed in ``CLAIMREVIEW_RATINGS``."""
+
+    TRUE = "true", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MISLEADING = "misleading", "Misleading"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    FALSE = "false", "False"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+
+# schema.org Rating values for each verdict: 1 (worst, false) .. 6 (best, true).
+# "Unverifiable" says nothing about truth, so it carries no value on the scale: its
+# ClaimReview rating has the name alone (ratingValue is recommended there, not required).
+CLAIMREVIEW_BEST, CLAIMREVIEW_WORST = 6, 1
+CLAIMREVIEW_RATINGS: dict[str, int | None] = {
+    Verdict.TRUE: 6,
+    Verdict.MOSTLY_TRUE: 5,
+    Verdict.MIXED: 4,
+    Verdict.MISLEADING: 3,
+    Verdict.MOSTLY_FALSE: 2,
+    Verdict.FALSE: 1,
+    Verdict.UNVERIFIABLE: None,
+}
+# The verdict that a denial of a proposition rated with the key gets as a suggestion.
+OPPOSITE_VERDICT: dict[str, str] = {
+    Verdict.TRUE: Verdict.FALSE,
+    Verdict.MOSTLY_TRUE: Verdict.MOSTLY_FALSE,
+    Verdict.MIXED: Verdict.MIXED,
+    Verdict.MISLEADING: Verdict.MISLEADING,
+    Verdict.MOSTLY_FALSE: Verdict.MOSTLY_TRUE,
+    Verdict.FALSE: Verdict.TRUE,
+    Verdict.UNVERIFIABLE: Verdict.UNVERIFIABLE,
+}
+
+
 class Claim(models.Model):
     """One statement in one article, with character offsets into ``article.text``."""
 
@@ -163,6 +200,30 @@ class Claim(models.Model):
         help_text="0 to 1: how likely the claim's sentence is a factual claim worth checking.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # The review. Status moves only through claims.review; ``version`` grows with every
+    # change so that a form opened on an older version is refused instead of overwriting.
+    version = models.PositiveIntegerField(default=1)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_claims", help_text="The fact-checker working on it.",
+    )
+    verdict = models.CharField(
+        max_length=16, choices=Verdict.choices, blank=True,
+        help_text="The proposed verdict while in review; the published one after.",
+    )
+    rationale = models.TextField(blank=True, help_text="Why the verdict: what the evidence shows.")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="Who submitted the verdict for approval.",
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    flagged = models.BooleanField(default=False, help_text="A reporter asked for a check.")
+    # Kept up to date by matching: how many other outlets carry the claim, how many claims
+    # contradict it; the queue's priority combines them with check-worthiness.
+    corroborations = models.PositiveIntegerField(default=0)
+    contradictions = models.PositiveIntegerField(default=0)
+    priority = models.FloatField(default=0.0, db_index=False)
     extractor_version = models.CharField(max_length=32)
     # Set when the engine version changed under a claim an editor had already touched:
     # the claim is kept for the editor instead of being silently replaced.
@@ -182,10 +243,34 @@ class Claim(models.Model):
                 condition=Q(sentence_start__lte=F("start")) & Q(sentence_end__gte=F("end")),
                 name="claim_inside_sentence",
             ),
+            # What the review services guarantee, held by the database too.
+            models.CheckConstraint(
+                condition=~Q(status__in=["awaiting_approval", "published"])
+                | (~Q(verdict="") & ~Q(rationale="")),
+                name="claim_reviewed_has_verdict",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="claim_published_has_date",
+            ),
+        ]
+        permissions = [
+            ("take_claim", "Can take claims for review"),
+            ("propose_verdict", "Can propose a verdict"),
+            ("flag_claim", "Can flag claims for checking"),
+            ("assign_claim", "Can assign claims to fact-checkers"),
+            ("publish_claim", "Can approve and publish verdicts"),
+            ("send_back_claim", "Can send verdicts back"),
+            ("dismiss_claim", "Can dismiss claims"),
+            ("correct_claim", "Can correct published verdicts"),
+            ("view_dashboard", "Can view the desk dashboard"),
         ]
         indexes = [
-            # The review queue: status first, most check-worthy first.
+            # The review queue: status first, highest priority first.
+            models.Index(fields=["status", "-priority"], name="claim_priority_idx"),
             models.Index(fields=["status", "-checkworthiness"], name="claim_queue_idx"),
+            models.Index(fields=["assigned_to", "status"], name="claim_assignee_idx"),
+            models.Index(fields=["-published_at"], name="claim_published_idx"),
             models.Index(fields=["kind", "status"], name="claim_kind_status_idx"),
             models.Index(fields=["claimant", "status"], name="claim_claimant_status_idx"),
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
@@ -201,6 +286,68 @@ class Claim(models.Model):
         return self.status != self.Status.NEW or self.events.exists()
 
 
+class Evidence(models.Model):
+    """A source a fact-checker consulted, and what it shows about the claim."""
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports the claim"
+        REFUTES = "refutes", "Refutes the claim"
+        CONTEXT = "context", "Context"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField("URL", max_length=2000)
+    note = models.TextField(blank=True, help_text="What the source says, in a line or two.")
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.CONTEXT)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class VerdictVersion(models.Model):
+    """One published verdict of a claim. A correction adds the next version; the one it
+    replaces is kept, marked as corrected."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="verdicts")
+    number = models.PositiveIntegerField()
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    rationale = models.TextField()
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField()
+    correction_note = models.TextField(
+        blank=True, help_text="For a correction: what changed and why."
+    )
+    corrected_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a later version replaced this one."
+    )
+
+    class Meta:
+        ordering = ["claim_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "number"], name="verdict_unique_number"),
+            # At most one current (uncorrected) verdict per claim.
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(corrected_at__isnull=True),
+                name="verdict_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}: {self.get_verdict_display()}"
+
+
 class ReviewEvent(models.Model):
     """The review trail: one row per status change, verdict, assignment or edit."""
 
@@ -210,6 +357,9 @@ class ReviewEvent(models.Model):
         ASSIGN = "assign", "Assignment"
         EDIT = "edit", "Edit"
         NOTE = "note", "Note"
+        FLAG = "flag", "Flagged"
+        EVIDENCE = "evidence", "Evidence"
+        CORRECTION = "correction", "Correction"
         REEXTRACTED = "reextracted", "Kept at re-extraction"
 
     # PROTECT: the trail outlives nothing it describes; a claim (or its article) with a

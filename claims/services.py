@@ -431,7 +431,7 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
             cue_start=cue.start if cue else None, cue_end=cue.end if cue else None,
             kind=item.kind, kind_cues=list(item.cue_words), negated=item.negated,
             hedged=item.hedged, checkworthiness=item.checkworthiness,
-            extractor_version=version,
+            priority=item.checkworthiness or 0.0, extractor_version=version,
         ))
     Claim.objects.bulk_create(new_claims)
     for claim in kept_spans.values():

@@ -46,3 +46,9 @@ def in_process_tasks(request):
 @pytest.fixture
 def seed_text() -> str:
     return require_data(SEED_PATH).read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many users; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
