@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, F, Q
+from django.contrib.admin import helpers
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from claims import services
+from claims import matching, review, services
 from claims.errors import IngestError
-from claims import matching
+from claims.forms import ClaimReviewForm, DismissForm
 from claims.models import (
-    Article, Claim, Claimant, ClaimLink, FactCheck, Proposition, ReviewEvent, Source,
+    Article,
+    Claim,
+    Claimant,
+    ClaimLink,
+    FactCheck,
+    Proposition,
+    ReviewEvent,
+    Source,
 )
 
 # Characters of article text shown on each side of a claim's sentence on the claim page.
@@ -178,53 +188,186 @@ class ArticleAdmin(admin.ModelAdmin):
                               "and were left alone.", messages.WARNING)
 
 
-class ReviewEventInline(admin.TabularInline):
-    model = ReviewEvent
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
+class AssignmentFilter(admin.SimpleListFilter):
+    title = "assignment"
+    parameter_name = "assigned"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("none", "Unassigned"), ("others", "Assigned to others")]
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() == "others":
+            return queryset.exclude(assigned_to__isnull=True).exclude(assigned_to=request.user)
+        return queryset
+
+
+class DenialsFilter(admin.SimpleListFilter):
+    title = "contradicted"
+    parameter_name = "denied"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has denials or contradictions"), ("no", "None")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(contradictions__gt=0)
+        if self.value() == "no":
+            return queryset.filter(contradictions=0)
+        return queryset
+
+
+def _factchecked():
+    return Exists(ClaimLink.objects.filter(claim=OuterRef("pk"), factcheck__isnull=False)
+                  .exclude(status=ClaimLink.Status.REJECTED))
+
+
+class FactCheckedFilter(admin.SimpleListFilter):
+    title = "previously fact-checked"
+    parameter_name = "factchecked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(was_checked=self.value() == "yes")
+        return queryset
+
+
+class PropositionFilter(admin.SimpleListFilter):
+    """Claims of one proposition; reached from the proposition page (too many to list)."""
+
+    title = "proposition"
+    parameter_name = "proposition"
+
+    def lookups(self, request, model_admin):
+        value = request.GET.get(self.parameter_name, "")
+        proposition = Proposition.objects.filter(pk=value).first() if value.isdigit() else None
+        return [(str(proposition.pk), Truncator(proposition.text).chars(50))] if proposition \
+            else []
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(links__proposition_id=int(self.value())).exclude(
+                links__status=ClaimLink.Status.REJECTED, links__proposition_id=int(self.value()))
+        return queryset
 
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    # Fits a laptop screen: the article is one click away on the claim page.
-    list_display = ["claim_text", "claimant_name", "cue", "kind", "score", "status", "source",
-                    "published"]
+    """The review queue (ordered by priority) and the claim page where the review happens."""
+
+    form = ClaimReviewForm
+    change_form_template = "admin/claims/claim/change_form.html"
+    list_display = ["claim_text", "claimant_name", "kind", "signals", "status", "assigned_to",
+                    "source", "published"]
     list_filter = [
-        "kind", "status",
+        "status", AssignmentFilter, "kind", DenialsFilter, FactCheckedFilter, "flagged",
+        PropositionFilter,
         ("claimant", admin.RelatedOnlyFieldListFilter),
         ("article__source", admin.RelatedOnlyFieldListFilter),
         "stale",
     ]
-    list_select_related = ["claimant", "article__source"]
+    list_select_related = ["claimant", "article__source", "assigned_to"]
     search_fields = ["text", "claimant__name", "cue", "article__title"]
-    ordering = [F("checkworthiness").desc(nulls_last=True), "-article__published_at", "start"]
+    date_hierarchy = "article__published_at"
+    ordering = ["-priority", "-article__published_at", "start"]
     list_per_page = 50
-    inlines = [ReviewEventInline]
+    actions = ["take_claims", "dismiss_claims", "flag_claims"]
     view_on_site = False
 
     class Media:
         css = {"all": ["claims/admin.css"]}
+
     readonly_fields = [
-        "in_context", "related", "previously_checked",
-        "text", "claimant", "claimant_mention", "cue", "kind", "kind_cue_words",
-        "negated", "hedged", "checkworthiness", "status", "article_link", "stale",
-        "extractor_version", "start", "end",
+        "evidence_list", "verdict_history", "trail", "in_context", "supporting", "contradicting", "related_neutral", "previously_checked",
+        "signals",
+        "review_state", "current_verdict", "claimant", "claimant_mention", "cue", "kind",
+        "kind_cue_words", "negated", "hedged", "checkworthiness", "article_link", "text",
+        "start", "end", "extractor_version", "stale",
     ]
-    fieldsets = [
-        (None, {"fields": ["in_context", "claimant", "claimant_mention", "cue", "kind",
-                           "kind_cue_words", "negated", "hedged", "checkworthiness", "status"]}),
-        ("Across sources", {"fields": ["related", "previously_checked"]}),
-        ("Source", {"fields": ["article_link", "text", "start", "end", "extractor_version",
-                               "stale"]}),
-    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(was_checked=_factchecked())
+
+    # --- the claim page ----------------------------------------------------------------------
+
+    def _abilities(self, request, obj) -> dict[str, bool]:
+        user, status = request.user, obj.status
+        transitions = {t.name for t in review.available_transitions(obj, user)}
+        return {
+            "draft": status == Claim.Status.IN_REVIEW and obj.assigned_to_id == user.pk
+            and user.has_perm("claims.propose_verdict"),
+            "correct": "correct" in transitions,
+            "note": bool(transitions & {"send_back", "dismiss", "reopen", "correct"}),
+            "assign": user.has_perm("claims.assign_claim")
+            and status in (Claim.Status.NEW, Claim.Status.IN_REVIEW),
+        }
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": []})]
+        can = self._abilities(request, obj) if self.has_change_permission(request, obj) \
+            else {}
+        review_fields = ["review_state", "current_verdict", "evidence_list"]
+        if can.get("draft") or can.get("correct"):
+            review_fields += ["new_verdict", "new_rationale"]
+        if can.get("draft"):
+            review_fields += ["evidence_url", "evidence_note", "evidence_stance"]
+            if obj.evidence.exists():
+                review_fields.append("remove_evidence")
+        if can.get("assign"):
+            review_fields.append("assignee")
+        if can.get("note"):
+            review_fields.append("note")
+        if self.has_change_permission(request, obj):
+            review_fields.append("version")
+        return [
+            (None, {"fields": ["in_context", "claimant", "cue", "kind", "signals"]}),
+            ("Review", {"fields": review_fields}),
+            ("Across sources", {"fields": ["supporting", "contradicting", "related_neutral",
+                                           "previously_checked"]}),
+            ("History", {"fields": ["verdict_history", "trail"]}),
+            ("Extraction", {"classes": ["collapse"],
+                            "fields": ["article_link", "claimant_mention", "kind_cue_words",
+                                       "negated", "hedged", "checkworthiness", "text", "start",
+                                       "end", "extractor_version", "stale"]}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type("ClaimReviewForm", (form,), {"request": request})
+
+    def save_model(self, request, obj, form, change):
+        pass  # the form's services saved everything, under a row lock and a version check
+
+    def save_related(self, request, form, formsets, change):
+        pass  # every inline is read-only
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return form.outcome
+
+    def response_change(self, request, obj):
+        form_outcome = getattr(request, "_review_outcome", "")
+        self.message_user(request, form_outcome or "Saved.", messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        if obj is not None:
+            context["transitions"] = (review.available_transitions(obj, request.user)
+                                      if self.has_change_permission(request, obj) else [])
+            context["can_save"] = any(name in context["adminform"].form.fields for name in (
+                "new_verdict", "evidence_url", "remove_evidence"))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def log_change(self, request, obj, message):
+        request._review_outcome = message
+        return super().log_change(request, obj, message)
 
     def has_add_permission(self, request):
         return False  # claims come from extraction
@@ -238,6 +381,59 @@ class ClaimAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         services.claims_delete(claims=queryset)
 
+    # --- the queue's bulk actions ------------------------------------------------------------
+
+    def has_take_permission(self, request):
+        return request.user.has_perm("claims.take_claim")
+
+    def has_dismiss_permission(self, request):
+        return request.user.has_perm("claims.dismiss_claim")
+
+    def has_flag_permission(self, request):
+        return request.user.has_perm("claims.flag_claim")
+
+    def _each(self, request, queryset, call, done: str) -> None:
+        succeeded, refused = 0, []
+        for claim in queryset.order_by("pk"):
+            try:
+                call(claim)
+                succeeded += 1
+            except review.ReviewError as exc:
+                refused.append(f"“{Truncator(claim.text).chars(50)}”: {exc.message}")
+        if succeeded:
+            self.message_user(request, f"{succeeded} claim(s) {done}.", messages.SUCCESS)
+        for line in refused[:10]:
+            self.message_user(request, line, messages.WARNING)
+        if len(refused) > 10:
+            self.message_user(request, f"…and {len(refused) - 10} more refused.",
+                              messages.WARNING)
+
+    @admin.action(description="Assign to me", permissions=["take"])
+    def take_claims(self, request, queryset):
+        self._each(request, queryset, lambda c: review.claim_take(claim=c, user=request.user),
+                   "assigned to you")
+
+    @admin.action(description="Flag for checking", permissions=["flag"])
+    def flag_claims(self, request, queryset):
+        self._each(request, queryset, lambda c: review.claim_flag(claim=c, user=request.user),
+                   "flagged")
+
+    @admin.action(description="Dismiss with a reason…", permissions=["dismiss"])
+    def dismiss_claims(self, request, queryset):
+        form = DismissForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._each(request, queryset, lambda c: review.claim_dismiss(
+                claim=c, user=request.user, reason=reason), "dismissed")
+            return None
+        return TemplateResponse(request, "admin/claims/claim/dismiss.html", {
+            **self.admin_site.each_context(request),
+            "title": "Dismiss claims", "opts": self.model._meta, "form": form,
+            "claims": queryset, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    # --- columns and page sections -----------------------------------------------------------
+
     @admin.display(description="Claim", ordering="text")
     def claim_text(self, obj):
         return Truncator(obj.text).chars(120)
@@ -248,9 +444,24 @@ class ClaimAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<span title="{}">{}</span>', obj.claimant.role, obj.claimant.name)
 
-    @admin.display(description="Check-worthiness", ordering="checkworthiness")
-    def score(self, obj):
-        return "—" if obj.checkworthiness is None else f"{obj.checkworthiness:.2f}"
+    @admin.display(description="Priority", ordering="-priority")
+    def signals(self, obj):
+        """Why the claim is where it is in the queue."""
+        parts = [format_html('<span class="signal" title="check-worthiness">{}</span>',
+                             "—" if obj.checkworthiness is None
+                             else f"{obj.checkworthiness:.2f}")]
+        if obj.corroborations:
+            parts.append(format_html('<span class="signal" title="other outlets carrying it">'
+                                     "+{} outlets</span>", obj.corroborations))
+        if obj.contradictions:
+            parts.append(format_html('<span class="signal signal-denied" title="claims '
+                                     'contradicting it">{} denied</span>', obj.contradictions))
+        if getattr(obj, "was_checked", False):
+            parts.append(format_html('<span class="signal signal-checked">{}</span>',
+                                     "fact-checked before"))
+        if obj.flagged:
+            parts.append(format_html('<span class="signal signal-flag">{}</span>', "flagged"))
+        return format_html_join(" ", "{}", ((p,) for p in parts))
 
     @admin.display(description="Source", ordering="article__source__name")
     def source(self, obj):
@@ -266,6 +477,22 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="Published", ordering="article__published_at")
     def published(self, obj):
         return obj.article.published_at.date() if obj.article.published_at else None
+
+    @admin.display(description="Status")
+    def review_state(self, obj):
+        who = format_html(", assigned to <strong>{}</strong>", obj.assigned_to) \
+            if obj.assigned_to else format_html("{}", ", unassigned")
+        return format_html("<strong>{}</strong>{} · version {}", obj.get_status_display(), who,
+                           obj.version)
+
+    @admin.display(description="Verdict")
+    def current_verdict(self, obj):
+        if not obj.verdict:
+            return "—"
+        proposer = format_html(" — proposed by {}", obj.proposed_by) if obj.proposed_by else ""
+        return format_html('<span class="verdict verdict-{}">{}</span>{}'
+                           '<div class="rationale">{}</div>', obj.verdict,
+                           obj.get_verdict_display(), proposer, obj.rationale)
 
     @admin.display(description="In context")
     def in_context(self, obj):
@@ -290,9 +517,9 @@ class ClaimAdmin(admin.ModelAdmin):
             "…" if last < len(text) else "",
         )
 
-    @admin.display(description="Other sources")
-    def related(self, obj):
-        """Claims of other articles linked either way, by relation; rejected ones left out."""
+    def _related(self, obj):
+        """Claims of other articles linked either way; the best link per claim, rejected
+        ones left out, as (link, other claim), best first."""
         live = [ClaimLink.Status.SUGGESTED, ClaimLink.Status.CONFIRMED]
         related = {}
         outgoing = obj.links.filter(target_claim__isnull=False, status__in=live).select_related(
@@ -303,27 +530,111 @@ class ClaimAdmin(admin.ModelAdmin):
                                                                       for l in incoming]:
             if other.pk not in related or link.score > related[other.pk][0].score:
                 related[other.pk] = (link, other)
-        groups = {}
-        for link, other in sorted(related.values(), key=lambda pair: -pair[0].score):
-            groups.setdefault(link.get_relation_display(), []).append(
-                format_html("{} <small>{}, {}</small>", _claim_line(other), f"{link.score:.2f}",
-                            link.get_status_display().lower()))
-        if not groups:
+        return sorted(related.values(), key=lambda pair: -pair[0].score)
+
+    def _link_items(self, pairs):
+        items = []
+        for link, other in pairs:
+            if link.status == ClaimLink.Status.SUGGESTED:
+                decide = format_html(
+                    ' <button type="submit" name="_link" value="{}:confirmed" '
+                    'class="link-button" formnovalidate>confirm</button>'
+                    ' <button type="submit" name="_link" value="{}:rejected" '
+                    'class="link-button" formnovalidate>reject</button>', link.pk, link.pk)
+            else:
+                decide = format_html(" <em>{}</em>", link.get_status_display().lower())
+            items.append(format_html("{} <small>{}</small>{}", _claim_line(other),
+                                     f"{link.score:.2f}", decide))
+        if not items:
             return "—"
-        return format_html_join("", "<strong>{}</strong><ul>{}</ul>", (
-            (label, format_html_join("", "<li>{}</li>", ((item,) for item in items)))
-            for label, items in groups.items()))
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
+                                                          ((i,) for i in items)))
+
+    @admin.display(description="Supporting (other sources)")
+    def supporting(self, obj):
+        return self._link_items([(l, o) for l, o in self._related(obj)
+                                 if l.relation == ClaimLink.Relation.SUPPORTS])
+
+    @admin.display(description="Contradicting (denials)")
+    def contradicting(self, obj):
+        return self._link_items([(l, o) for l, o in self._related(obj)
+                                 if l.relation == ClaimLink.Relation.CONTRADICTS])
+
+    @admin.display(description="Evidence")
+    def evidence_list(self, obj):
+        rows = obj.evidence.select_related("added_by")
+        if not rows:
+            return "—"
+        # Only http(s) addresses are accepted (claims.review.evidence_add); all escaped.
+        return format_html("<ul class=\"evidence\">{}</ul>", format_html_join("", (
+            '<li><span class="stance stance-{}">{}</span> <a href="{}" rel="noopener '
+            'noreferrer nofollow" target="_blank">{}</a> {} <small>({}, {})</small></li>'), (
+            (e.stance, e.get_stance_display(), e.url, Truncator(e.url).chars(80),
+             e.note, e.added_by or "unknown", f"{e.created_at:%Y-%m-%d %H:%M}")
+            for e in rows)))
+
+    @admin.display(description="Published verdicts")
+    def verdict_history(self, obj):
+        versions = obj.verdicts.select_related("proposed_by", "published_by")
+        if not versions:
+            return "—"
+        return format_html("<ol class=\"verdicts\">{}</ol>", format_html_join("", (
+            '<li class="{}"><strong>{}</strong>{} — proposed by {}, published by {} on {}'
+            '<div class="rationale">{}</div>{}</li>'), (
+            ("corrected" if v.corrected_at else "current", v.get_verdict_display(),
+             format_html(" <em>(corrected {:%Y-%m-%d})</em>", v.corrected_at)
+             if v.corrected_at else "", v.proposed_by or "—", v.published_by or "—",
+             f"{v.published_at:%Y-%m-%d %H:%M}", v.rationale,
+             format_html('<div class="correction">Correction: {}</div>', v.correction_note)
+             if v.correction_note else "")
+            for v in versions)))
+
+    @admin.display(description="Review trail")
+    def trail(self, obj):
+        events = obj.events.select_related("actor").order_by("created_at", "id")
+        if not events:
+            return "—"
+        return format_html(
+            '<table class="trail"><thead><tr><th>When</th><th>Who</th><th>What</th>'
+            "<th>From → to</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                             "<td>{}</td></tr>", (
+                                 (f"{e.created_at:%Y-%m-%d %H:%M}", e.actor or "system",
+                                  e.data.get("transition") or e.get_action_display(),
+                                  f"{e.from_status} → {e.to_status}"
+                                  if e.from_status != e.to_status else e.to_status,
+                                  e.note) for e in events)))
+
+    @admin.display(description="Related, no stance")
+    def related_neutral(self, obj):
+        return self._link_items([(l, o) for l, o in self._related(obj)
+                                 if l.relation == ClaimLink.Relation.NEUTRAL])
 
     @admin.display(description="Previously fact-checked")
     def previously_checked(self, obj):
         links = obj.links.filter(factcheck__isnull=False).exclude(
             status=ClaimLink.Status.REJECTED).select_related("factcheck").order_by("-score")
-        if not links:
+        items = []
+        for link in links:
+            check = link.factcheck
+            title = Truncator(check.claim_reviewed).chars(140)
+            if check.url.startswith(("http://", "https://")):
+                title = format_html('<a href="{}" rel="noopener noreferrer nofollow" '
+                                    'target="_blank">{}</a>', check.url, title)
+            decide = format_html(
+                ' <button type="submit" name="_link" value="{}:confirmed" class="link-button" '
+                'formnovalidate>confirm</button> <button type="submit" name="_link" '
+                'value="{}:rejected" class="link-button" formnovalidate>reject</button>',
+                link.pk, link.pk) if link.status == ClaimLink.Status.SUGGESTED else format_html(
+                " <em>{}</em>", link.get_status_display().lower())
+            items.append(format_html("{} — <strong>{}</strong> <small>({}, {})</small>{}", title,
+                                     check.verdict or "no verdict",
+                                     check.publisher or "unknown publisher",
+                                     f"{link.score:.2f}", decide))
+        if not items:
             return "—"
-        return format_html_join("", "<li>{} — <strong>{}</strong> ({}, {})</li>", (
-            (Truncator(link.factcheck.claim_reviewed).chars(140),
-             link.factcheck.verdict or "no verdict", link.factcheck.publisher or "unknown",
-             f"{link.score:.2f}") for link in links))
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
+                                                          ((i,) for i in items)))
 
     @admin.display(description="Words that decided the kind")
     def kind_cue_words(self, obj):

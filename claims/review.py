@@ -354,9 +354,10 @@ def _may_research(claim: Claim, user) -> None:
 
 @transaction.atomic
 def evidence_add(*, claim, user, url: str, note: str = "",
-                 stance: str = Evidence.Stance.CONTEXT) -> Evidence:
+                 stance: str = Evidence.Stance.CONTEXT,
+                 expected_version: int | None = None) -> Evidence:
     """Attach a source to a claim in review (only http(s) links: they are shown as links)."""
-    claim = _lock(claim, None)
+    claim = _lock(claim, expected_version)
     _may_research(claim, user)
     url = (url or "").strip()
     try:
@@ -373,8 +374,8 @@ def evidence_add(*, claim, user, url: str, note: str = "",
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, user) -> None:
-    claim = _lock(evidence.claim_id, None)
+def evidence_remove(*, evidence: Evidence, user, expected_version: int | None = None) -> None:
+    claim = _lock(evidence.claim_id, expected_version)
     _may_research(claim, user)
     url = evidence.url
     evidence.delete()

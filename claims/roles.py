@@ -25,11 +25,11 @@ _FACT_CHECKER = [
     "claims.view_factcheck", "claims.view_proposition", "claims.view_claimlink",
     "claims.change_claimlink", "claims.view_dashboard",
 ]
-# Editors approve, publish, send back, dismiss and correct; they also run the desk's data:
+# Editors approve, publish, send back, dismiss and correct; they also run the desk's work:
 # articles (re-run extraction), propositions (merge, split), assignments.
 _EDITOR = sorted(set(_FACT_CHECKER) | {
-    "claims.add_article", "claims.change_article", "claims.change_source",
-    "claims.change_claimant", "claims.assign_claim", "claims.publish_claim",
+    "claims.add_article", "claims.change_article", "claims.assign_claim",
+    "claims.publish_claim",
     "claims.send_back_claim", "claims.dismiss_claim", "claims.correct_claim",
     "claims.change_proposition",
 })
@@ -38,7 +38,8 @@ _EDITOR = sorted(set(_FACT_CHECKER) | {
 # (themselves included) a superuser, so that permission is a superuser's in all but name.
 _ADMIN = sorted(set(_EDITOR) | {
     "auth.view_user", "auth.view_group",
-    "claims.add_source", "claims.delete_source", "claims.delete_article",
+    "claims.add_source", "claims.change_source", "claims.delete_source",
+    "claims.change_claimant", "claims.delete_article",
     "claims.add_factcheck", "claims.change_factcheck", "claims.delete_factcheck",
 })
 

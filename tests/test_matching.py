@@ -120,7 +120,7 @@ def test_editors_see_propositions_and_decide_links_in_the_admin(client, demo_mat
     assert "Contradicts" in page.content.decode() and "Supports" in page.content.decode()
     claim = matching.proposition_sides(proposition)["contradicts"][0]
     claim_page = client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
-    assert "Other sources" in claim_page.content.decode()
+    assert "Supporting (other sources)" in claim_page.content.decode()
 
     link = ClaimLink.objects.filter(target_claim__isnull=False).first()
     response = client.post(reverse("admin:claims_claimlink_changelist"),
