@@ -294,6 +294,10 @@ class ClaimAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(was_checked=_factchecked())
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Review queue — highest priority "
+                                                 "first", **(extra_context or {})})
+
     # --- the claim page ----------------------------------------------------------------------
 
     def _abilities(self, request, obj) -> dict[str, bool]:
@@ -313,9 +317,13 @@ class ClaimAdmin(admin.ModelAdmin):
             return [(None, {"fields": []})]
         can = self._abilities(request, obj) if self.has_change_permission(request, obj) \
             else {}
-        review_fields = ["review_state", "current_verdict", "evidence_list"]
+        review_fields = ["review_state", "evidence_list"]
         if can.get("draft") or can.get("correct"):
+            if can.get("correct"):
+                review_fields.insert(1, "current_verdict")
             review_fields += ["new_verdict", "new_rationale"]
+        else:
+            review_fields.insert(1, "current_verdict")
         if can.get("draft"):
             review_fields += ["evidence_url", "evidence_note", "evidence_stance"]
             if obj.evidence.exists():
@@ -340,7 +348,11 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type("ClaimReviewForm", (form,), {"request": request})
+        # The form keeps only the fields this user sees for this claim: a field left out of
+        # the page cannot be posted either.
+        shown = {name for _, options in self.get_fieldsets(request, obj)
+                 for name in options["fields"]}
+        return type("ClaimReviewForm", (form,), {"request": request, "shown": shown})
 
     def save_model(self, request, obj, form, change):
         pass  # the form's services saved everything, under a row lock and a version check

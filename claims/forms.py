@@ -17,6 +17,7 @@ class ClaimReviewForm(forms.ModelForm):
     (``ClaimAdmin.get_fieldsets``); the button pressed names the transition."""
 
     request = None  # set per request by ClaimAdmin.get_form
+    shown: set[str] | None = None  # likewise: the fields on this user's page
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     new_verdict = forms.ChoiceField(label="Verdict", required=False,
@@ -47,11 +48,18 @@ class ClaimReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.shown is not None:
+            for name in list(self.fields):
+                if name not in self.shown:
+                    del self.fields[name]
         claim = self.instance
         if "version" in self.fields and not self.is_bound:
             self.initial["version"] = claim.version
         if "remove_evidence" in self.fields:
             self.fields["remove_evidence"].queryset = claim.evidence.all()
+        if "new_verdict" in self.fields and claim.status == Status.PUBLISHED:
+            self.fields["new_verdict"].label = "Corrected verdict"
+            self.fields["new_rationale"].label = "Corrected rationale"
         if "new_verdict" in self.fields and not self.is_bound:
             self.initial["new_verdict"] = claim.verdict
             self.initial["new_rationale"] = claim.rationale
@@ -74,7 +82,7 @@ class ClaimReviewForm(forms.ModelForm):
         """Run what was asked, through the services; returns a message for the user."""
         user = self.request.user
         claim = self.instance
-        version = data["version"]
+        version = data.get("version")
         pressed = self.data.get("_transition", "")
         link = self.data.get("_link", "")
         done = []
