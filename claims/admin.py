@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from claims import matching, review, services
 from claims.errors import IngestError
-from claims.forms import ClaimReviewForm, DismissForm
+from claims.forms import ClaimReviewForm, DismissForm, PropositionRatingForm
 from claims.models import (
     Article,
     Claim,
@@ -723,8 +726,88 @@ class PropositionAdmin(admin.ModelAdmin):
         # The stories carried by most claims first, then the newest (an annotation, so not
         # the ``ordering`` attribute, which the admin checks against model fields).
         return ["-member_count", "-first_seen_at"]
-    readonly_fields = ["text", "first_seen_at", "locked", "merged_into", "sides"]
+    readonly_fields = ["text", "first_seen_at", "locked", "merged_into", "rate_link",
+                       "timeline"]
     fields = readonly_fields
+
+    def get_urls(self):
+        return [
+            path("<int:object_id>/rate/", self.admin_site.admin_view(self.rate_view),
+                 name="claims_proposition_rate"),
+            *super().get_urls(),
+        ]
+
+    def rate_view(self, request, object_id):
+        """Rate a proposition: each member gets a suggested verdict (the opposite one for
+        denials) that a fact-checker accepts as the claim's draft — nothing is applied here
+        without that click, and the draft is then edited and submitted on the claim page."""
+        proposition = self.get_object(request, str(object_id))
+        if proposition is None or not self.has_view_permission(request, proposition):
+            raise PermissionDenied
+        form = PropositionRatingForm(request.POST or request.GET or None)
+        may_accept = request.user.has_perm("claims.propose_verdict")
+        if request.method == "POST":
+            if not may_accept:
+                raise PermissionDenied
+            claim = Claim.objects.filter(pk=request.POST.get("claim")).first()
+            if form.is_valid() and claim is not None:
+                try:
+                    review.suggestion_accept(
+                        claim=claim, user=request.user, verdict=request.POST.get("suggested"),
+                        rationale=form.cleaned_data["rationale"])
+                    self.message_user(request, format_html(
+                        "Draft verdict set on “{}”: <a href=\"{}\">review and submit it</a>.",
+                        Truncator(claim.text).chars(60),
+                        reverse("admin:claims_claim_change", args=[claim.pk])),
+                        messages.SUCCESS)
+                except review.ReviewError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+            back = {k: request.POST.get(k, "") for k in ("verdict", "rationale")}
+            return HttpResponseRedirect(f"{request.path}?{urlencode(back)}")
+        suggestions = []
+        if form.is_bound and form.is_valid():
+            suggestions = review.proposition_verdict_suggestions(
+                proposition=proposition, verdict=form.cleaned_data["verdict"])
+        return TemplateResponse(request, "admin/claims/proposition/rate.html", {
+            **self.admin_site.each_context(request),
+            "title": "Rate a proposition", "opts": self.model._meta, "original": proposition,
+            "form": form, "suggestions": suggestions, "may_accept": may_accept,
+            "can_take_ids": {s.claim.pk for s in suggestions
+                             if s.claim.status in (Claim.Status.NEW, Claim.Status.IN_REVIEW)
+                             and s.claim.assigned_to_id in (None, request.user.pk)},
+        })
+
+    @admin.display(description="Rate")
+    def rate_link(self, obj):
+        return format_html(
+            '<a class="button" href="{}">Rate this proposition…</a> <span class="help">each '
+            "member gets a suggested verdict, denials the opposite; fact-checkers accept or "
+            "edit them</span>", reverse("admin:claims_proposition_rate", args=[obj.pk]))
+
+    @admin.display(description="Members, in time order")
+    def timeline(self, obj):
+        links = (ClaimLink.objects.filter(proposition=obj)
+                 .exclude(status=ClaimLink.Status.REJECTED)
+                 .select_related("claim__article__source", "claim__claimant")
+                 .order_by(F("claim__article__published_at").asc(nulls_last=True),
+                           "claim__start"))
+        if not links:
+            return "—"
+        rows = ((f"{l.claim.article.published_at:%Y-%m-%d %H:%M}"
+                 if l.claim.article.published_at else "undated",
+                 l.claim.article.source.name,
+                 l.claim.claimant.name if l.claim.claimant else "the outlet",
+                 l.relation, l.get_relation_display(),
+                 reverse("admin:claims_claim_change", args=[l.claim_id]),
+                 Truncator(l.claim.text).chars(140), l.claim.get_status_display(),
+                 l.claim.get_verdict_display() if l.claim.status == Claim.Status.PUBLISHED
+                 else "") for l in links)
+        return format_html(
+            '<table class="timeline"><thead><tr><th>When</th><th>Outlet</th><th>Claimant</th>'
+            "<th>Stance</th><th>Claim</th><th>Review</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", '<tr><td>{}</td><td>{}</td><td>{}</td><td><span class="stance '
+                             'stance-{}">{}</span></td><td><a href="{}">{}</a></td>'
+                             "<td>{} {}</td></tr>", rows))
 
     def get_queryset(self, request):
         # Annotated before ordering (ModelAdmin.get_queryset orders first), since the default
@@ -749,16 +832,6 @@ class PropositionAdmin(admin.ModelAdmin):
     @admin.display(description="Contradicting", ordering="contradiction_count")
     def contradiction_count(self, obj):
         return obj.contradiction_count
-
-    @admin.display(description="Claims by side, in time order")
-    def sides(self, obj):
-        sides = matching.proposition_sides(obj)
-        return format_html_join(
-            "", "<h3>{}</h3><ul>{}</ul>",
-            ((label.capitalize(), format_html_join("", "<li>{}</li>",
-                                                   ((_claim_line(c),) for c in claims)))
-             for label, claims in sides.items() if claims),
-        )
 
     @admin.action(description="Merge the selected propositions", permissions=["change"])
     def merge(self, request, queryset):

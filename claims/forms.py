@@ -170,3 +170,13 @@ class DismissForm(forms.Form):
                              max_length=review.NOTE_MAX,
                              help_text="Why these claims are not worth checking; kept in the "
                              "trail of each.")
+
+
+class PropositionRatingForm(forms.Form):
+    """The verdict a proposition would get; its members are offered it as suggestions."""
+
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}), max_length=review.NOTE_MAX,
+        required=False, help_text="Offered with each suggestion; the fact-checker edits it "
+        "on the claim page.")

@@ -290,3 +290,61 @@ def test_the_claim_page_escapes_article_text_and_evidence(people):
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert Evidence.objects.count() == 1
+
+
+@pytest.fixture
+def proposition(db):
+    allegation = ClaimFactory(kind=Claim.Kind.ALLEGATION)
+    denial = ClaimFactory(kind=Claim.Kind.DENIAL)
+    proposition = Proposition.objects.create(text=allegation.text, first_claim=allegation)
+    for claim, relation in ((allegation, "supports"), (denial, "contradicts")):
+        ClaimLink.objects.create(claim=claim, proposition=proposition, relation=relation,
+                                 score=0.9, method="test")
+    return proposition, allegation, denial
+
+
+def test_the_proposition_page_lists_members_in_time_order_with_stance(people, proposition):
+    prop, allegation, denial = proposition
+    from datetime import timedelta
+
+    from claims.models import Article
+    Article.objects.filter(pk=denial.article_id).update(
+        published_at=allegation.article.published_at - timedelta(days=1))
+    html = people["fiona"][1].get(
+        reverse("admin:claims_proposition_change", args=[prop.pk])).content.decode()
+    table = html[html.index('<table class="timeline">'):]
+    assert table.index(denial.text) < table.index(allegation.text)  # the earlier first
+    assert "stance-contradicts" in html and "stance-supports" in html
+    assert reverse("admin:claims_proposition_rate", args=[prop.pk]) in html
+
+
+def test_rating_a_proposition_suggests_and_a_fact_checker_accepts_one(people, proposition):
+    prop, allegation, denial = proposition
+    fiona_user, fiona = people["fiona"]
+    rate = reverse("admin:claims_proposition_rate", args=[prop.pk])
+    html = fiona.get(rate, {"verdict": "true", "rationale": "Confirmed by satellite images."}
+                     ).content.decode()
+    assert 'name="suggested" value="true"' in html and 'name="suggested" value="false"' in html
+    assert not Claim.objects.exclude(verdict="").exists()  # nothing applied by looking
+
+    response = fiona.post(rate, {"claim": denial.pk, "suggested": "false", "verdict": "true",
+                                 "rationale": "Confirmed by satellite images."})
+    assert response.status_code == 302 and "verdict=true" in response.url
+    denial.refresh_from_db()
+    assert (denial.status, denial.verdict, denial.assigned_to) == (
+        Claim.Status.IN_REVIEW, "false", fiona_user)
+    assert denial.rationale == "Confirmed by satellite images."
+    allegation.refresh_from_db()
+    assert allegation.verdict == "" and allegation.status == Claim.Status.NEW
+
+
+def test_a_reporter_sees_suggestions_but_cannot_accept_them(people, proposition):
+    prop, allegation, _ = proposition
+    _, rita = people["rita"]
+    rate = reverse("admin:claims_proposition_rate", args=[prop.pk])
+    html = rita.get(rate, {"verdict": "true"}).content.decode()
+    assert "Accept as my draft" not in html
+    assert rita.post(rate, {"claim": allegation.pk, "suggested": "true", "verdict": "true",
+                            "rationale": ""}).status_code == 403
+    allegation.refresh_from_db()
+    assert allegation.verdict == ""
