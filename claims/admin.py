@@ -893,8 +893,12 @@ class ClaimLinkAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):
         self._decide(request, queryset, ClaimLink.Status.REJECTED)
 
+    def has_split_permission(self, request):
+        # Reshaping propositions is an editor's call, like merging them.
+        return request.user.has_perm("claims.change_proposition")
+
     @admin.action(description="Split the selected memberships into a new proposition",
-                  permissions=["change"])
+                  permissions=["split"])
     def split(self, request, queryset):
         try:
             new = matching.proposition_split(links=list(queryset), user=request.user)
