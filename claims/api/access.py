@@ -1,0 +1,32 @@
+"""Who sees which rows through the API. Every view starts from these querysets."""
+
+from __future__ import annotations
+
+from claims.models import Article, Claim
+
+
+def sees_everything(request) -> bool:
+    """Desk staff with a session see claims in every state (the browsable API)."""
+    user = request.user
+    return bool(user and user.is_authenticated and getattr(user, "is_staff", False)
+                and user.has_perm("claims.view_claim"))
+
+
+def visible_claims(request):
+    """Published claims for everyone outside the desk: drafts never leave through the API."""
+    claims = Claim.objects.all()
+    if not sees_everything(request):
+        claims = claims.filter(status=Claim.Status.PUBLISHED)
+    return claims
+
+
+def visible_articles(request):
+    """A submitter sees the articles it submitted; desk staff see all; nobody else any."""
+    from claims.api.auth import client_of
+
+    if sees_everything(request):
+        return Article.objects.all()
+    client = client_of(request)
+    if client is None:
+        return Article.objects.none()
+    return Article.objects.filter(submitted_via=client)
