@@ -180,7 +180,8 @@ def article_prepare(
     )
 
 
-def article_create(*, prepared: PreparedArticle, submitted_by=None) -> Article:
+def article_create(*, prepared: PreparedArticle, submitted_by=None,
+                   submitted_via=None) -> Article:
     """Store a prepared article as pending; its processing is enqueued on commit."""
     try:
         with transaction.atomic():
@@ -189,6 +190,7 @@ def article_create(*, prepared: PreparedArticle, submitted_by=None) -> Article:
                 source=source, url=prepared.url, title=prepared.title,
                 published_at=prepared.published_at, text=prepared.text,
                 content_hash=prepared.content_hash, submitted_by=submitted_by,
+                submitted_via=submitted_via,
             )
     except IntegrityError:
         # Lost a race with a concurrent submission of the same article.
@@ -206,9 +208,10 @@ def article_create(*, prepared: PreparedArticle, submitted_by=None) -> Article:
     return article
 
 
-def article_ingest(*, submitted_by=None, **fields) -> Article:
+def article_ingest(*, submitted_by=None, submitted_via=None, **fields) -> Article:
     """Validate, clean and store one article (see ``article_prepare`` for the fields)."""
-    return article_create(prepared=article_prepare(**fields), submitted_by=submitted_by)
+    return article_create(prepared=article_prepare(**fields), submitted_by=submitted_by,
+                          submitted_via=submitted_via)
 
 
 # --- Processing -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from claims.public import claim_page
 
 admin.site.site_header = "Claimtrack"
 admin.site.site_title = "Claimtrack"
@@ -10,5 +12,7 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("api/v1/", include("claims.api.urls", namespace="api")),
+    path("claims/<int:pk>/", claim_page, name="claim-public"),
     path("admin/", admin.site.urls),
 ]

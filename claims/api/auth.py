@@ -9,6 +9,7 @@ import secrets
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -138,3 +139,15 @@ class ClientRateThrottle(SimpleRateThrottle):
         else:
             ident = f"addr:{self.get_ident(request)}"
         return f"throttle:{ident}"
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """Describes the token in the OpenAPI schema (a bearer token)."""
+
+    target_class = "claims.api.auth.TokenAuthentication"
+    name = "token"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "ct_<id>_<secret>",
+                "description": "An API client's token (admin → API clients). Scopes: read, "
+                               "submit."}

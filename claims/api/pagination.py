@@ -8,3 +8,9 @@ class Cursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-published_at", "-id")
+
+
+class IdCursor(Cursor):
+    """For rows without a publication date: newest first by id."""
+
+    ordering = ("-id",)

@@ -1,0 +1,236 @@
+"""What the API says about each thing. Only visible rows are ever nested (``access``)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from claims.models import (
+    CLAIMREVIEW_BEST,
+    CLAIMREVIEW_RATINGS,
+    CLAIMREVIEW_WORST,
+    Article,
+    Claim,
+    ClaimLink,
+    FactCheck,
+    Proposition,
+)
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class SourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    domain = serializers.CharField()
+
+
+class ArticleBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.URLField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    source = SourceSerializer()
+
+
+class ClaimantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class RatingSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="The desk's verdict, e.g. mostly_false.")
+    label = serializers.CharField()
+    rating_value = serializers.IntegerField(
+        allow_null=True, help_text="On the ClaimReview scale; null for unverifiable.")
+    best_rating = serializers.IntegerField()
+    worst_rating = serializers.IntegerField()
+
+
+def rating_of(verdict: str, label: str) -> dict | None:
+    if not verdict:
+        return None
+    return {"value": verdict, "label": label, "rating_value": CLAIMREVIEW_RATINGS[verdict],
+            "best_rating": CLAIMREVIEW_BEST, "worst_rating": CLAIMREVIEW_WORST}
+
+
+class EvidenceSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    note = serializers.CharField()
+    stance = serializers.CharField()
+
+
+class VerdictVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    verdict = serializers.CharField()
+    rationale = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    corrected_at = serializers.DateTimeField(allow_null=True)
+    correction_note = serializers.CharField()
+
+
+class RelatedClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    relation = serializers.ChoiceField(choices=ClaimLink.Relation.choices)
+    score = serializers.FloatField()
+    source = serializers.CharField()
+    url = serializers.URLField()
+
+
+class RelatedSerializer(serializers.Serializer):
+    supports = RelatedClaimSerializer(many=True)
+    contradicts = RelatedClaimSerializer(many=True)
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim with its article, claimant, verdict, evidence and related claims.
+
+    Expects the queryset of ``views.claim_queryset`` (prefetched links and evidence, and the
+    ids of claims the request may see in ``context["visible"]``).
+    """
+
+    url = serializers.SerializerMethodField()
+    claimant = ClaimantSerializer(allow_null=True)
+    article = ArticleBriefSerializer()
+    verdict = serializers.SerializerMethodField()
+    evidence = EvidenceSerializer(many=True)
+    verdicts = VerdictVersionSerializer(many=True, help_text="Published versions, oldest first; "
+                                        "a corrected one has corrected_at set.")
+    related = serializers.SerializerMethodField()
+    proposition = serializers.SerializerMethodField()
+    claimreview_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = ["id", "url", "text", "kind", "negated", "hedged", "checkworthiness",
+                  "claimant", "claimant_mention", "cue", "article", "status", "verdict",
+                  "rationale", "evidence", "verdicts", "related", "proposition",
+                  "published_at", "updated_at", "claimreview_url"]
+
+    def get_url(self, claim) -> str:
+        return _absolute(self.context.get("request"),
+                         reverse("api:claim-detail", args=[claim.pk]))
+
+    def get_verdict(self, claim) -> RatingSerializer(allow_null=True):
+        if claim.status != Claim.Status.PUBLISHED:
+            return None  # a draft verdict is the desk's, not the public's
+        return rating_of(claim.verdict, claim.get_verdict_display())
+
+    def get_related(self, claim) -> RelatedSerializer:
+        request = self.context.get("request")
+        visible = self.context["visible"]
+        best: dict[int, tuple[ClaimLink, Claim]] = {}
+        pairs = [(link, link.target_claim) for link in claim.outgoing]
+        pairs += [(link, link.claim) for link in claim.incoming]
+        for link, other in pairs:
+            if not visible(other):
+                continue
+            if other.pk not in best or link.score > best[other.pk][0].score:
+                best[other.pk] = (link, other)
+        sides = {"supports": [], "contradicts": []}
+        for link, other in sorted(best.values(), key=lambda pair: -pair[0].score):
+            if link.relation in sides:
+                sides[link.relation].append({
+                    "id": other.pk, "text": other.text, "relation": link.relation,
+                    "score": link.score, "source": other.article.source.name,
+                    "url": _absolute(request, reverse("api:claim-detail", args=[other.pk]))})
+        return sides
+
+    def get_proposition(self, claim) -> int | None:
+        memberships = claim.memberships
+        return memberships[0].proposition_id if memberships else None
+
+    def get_claimreview_url(self, claim) -> str | None:
+        if claim.status != Claim.Status.PUBLISHED:
+            return None
+        return _absolute(self.context.get("request"),
+                         reverse("api:claim-claimreview", args=[claim.pk]))
+
+
+class PropositionMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    source = serializers.CharField()
+    claimant = serializers.CharField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    verdict = RatingSerializer(allow_null=True)
+    url = serializers.URLField()
+
+
+class PropositionSidesSerializer(serializers.Serializer):
+    supports = PropositionMemberSerializer(many=True)
+    contradicts = PropositionMemberSerializer(many=True)
+    neutral = PropositionMemberSerializer(many=True)
+
+
+class PropositionSerializer(serializers.ModelSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Proposition
+        fields = ["id", "text", "first_seen_at", "members", "updated_at"]
+
+    def get_members(self, proposition) -> PropositionSidesSerializer:
+        request = self.context.get("request")
+        visible = self.context["visible"]
+        sides = {"supports": [], "contradicts": [], "neutral": []}
+        for link in proposition.live_links:
+            claim = link.claim
+            if not visible(claim):
+                continue
+            sides[link.relation].append({
+                "id": claim.pk, "text": claim.text, "source": claim.article.source.name,
+                "claimant": claim.claimant.name if claim.claimant else None,
+                "published_at": claim.article.published_at,
+                "verdict": rating_of(claim.verdict, claim.get_verdict_display())
+                if claim.status == Claim.Status.PUBLISHED else None,
+                "url": _absolute(request, reverse("api:claim-detail", args=[claim.pk]))})
+        return sides
+
+
+class FactCheckSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FactCheck
+        fields = ["id", "external_id", "origin", "publisher", "claim_reviewed", "title",
+                  "summary", "claimant_name", "verdict", "rating_value", "best_rating",
+                  "worst_rating", "url", "reviewed_on", "claim_date", "updated_at"]
+
+
+class ArticleSubmitSerializer(serializers.Serializer):
+    """An article to process: its text or its page's HTML (exactly one), with metadata."""
+
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                   help_text="The outlet; taken from the URL's domain if empty.")
+    url = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                help_text="Canonical address; must be public http(s).")
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    text = serializers.CharField(required=False, trim_whitespace=False,
+                                 help_text="Plain text of the article.")
+    html = serializers.CharField(required=False, trim_whitespace=False,
+                                 help_text="The article page's HTML; its main text is kept.")
+
+    def validate(self, data):
+        if ("text" in data) == ("html" in data):
+            raise serializers.ValidationError("Give the article as text or as html (one).")
+        return data
+
+
+class ArticleStatusSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name")
+    claim_count = serializers.IntegerField()
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = ["id", "title", "url", "source", "published_at", "state", "error",
+                  "claim_count", "created_at", "processed_at", "status_url"]
+
+    def get_status_url(self, article) -> str:
+        return _absolute(self.context.get("request"),
+                         reverse("api:article-detail", args=[article.pk]))

@@ -1,0 +1,28 @@
+"""``/api/v1/``: the router, the OpenAPI schema and its docs UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from claims.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("claimreview", views.ClaimReviewFeedViewSet, basename="claimreview")
+router.register("propositions", views.PropositionViewSet, basename="proposition")
+router.register("factchecks", views.FactCheckViewSet, basename="factcheck")
+router.register("articles", views.ArticleViewSet, basename="article")
+try:  # the consumers' webhook endpoints
+    from claims.api import webhooks
+except ImportError:  # pragma: no cover - until the module lands
+    webhooks = None
+if webhooks is not None and hasattr(webhooks, "register"):
+    webhooks.register(router)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,303 @@
+"""API v1 views: read-only claims, propositions and fact-checks; article submission."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import django_filters
+from django.conf import settings
+from django.db.models import Count, Max, Prefetch
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from claims import services
+from claims.api import claimreview
+from claims.api.access import sees_everything, visible_articles, visible_claims
+from claims.api.auth import client_of, has_scope
+from claims.api.errors import api_error
+from claims.api.pagination import IdCursor
+from claims.api.serializers import (
+    ArticleStatusSerializer,
+    ArticleSubmitSerializer,
+    ClaimSerializer,
+    FactCheckSerializer,
+    PropositionSerializer,
+)
+from claims.errors import ArticleTooLarge, DuplicateArticle, IngestError
+from claims.models import Claim, ClaimLink, FactCheck, Proposition, Verdict
+
+# --- conditional requests ---------------------------------------------------------------------
+
+
+class ConditionalMixin:
+    """ETag (a hash of the body) and Last-Modified (the newest ``updated_at`` of the rows) on
+    list and detail; ``If-None-Match`` / ``If-Modified-Since`` answer 304.
+
+    If-Modified-Since is decided before anything is serialised; If-None-Match, which takes
+    precedence (RFC 9110), after — it saves the transfer, and it is exact.
+    """
+
+    def _last_modified(self, queryset):
+        return queryset.aggregate(last=Max("updated_at"))["last"]
+
+    def _conditional(self, request, last_modified, produce):
+        if_none_match = request.headers.get("If-None-Match")
+        if not if_none_match and last_modified is not None:
+            since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+            if since is not None and int(last_modified.timestamp()) <= since:
+                return self._stamp(Response(status=status.HTTP_304_NOT_MODIFIED), None,
+                                   last_modified)
+        response = produce()
+        if response.status_code != 200:
+            return response
+        body = json.dumps(response.data, sort_keys=True, default=str).encode("utf-8")
+        etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+        if if_none_match and etag in {tag.strip().removeprefix("W/")
+                                      for tag in if_none_match.split(",")} | (
+                {etag} if if_none_match.strip() == "*" else set()):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        return self._stamp(response, etag, last_modified)
+
+    @staticmethod
+    def _stamp(response, etag, last_modified):
+        if etag:
+            response["ETag"] = etag
+        if last_modified is not None:
+            response["Last-Modified"] = http_date(last_modified.timestamp())
+        # Private: what a request sees depends on who asks (staff sessions see more).
+        response["Cache-Control"] = "private, no-cache"
+        response["Vary"] = "Authorization, Cookie"
+        return response
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        return self._conditional(request, self._last_modified(queryset),
+                                 lambda: super(ConditionalMixin, self).list(request, *args,
+                                                                            **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return self._conditional(request, instance.updated_at,
+                                 lambda: Response(self.get_serializer(instance).data))
+
+
+class ReadOnly(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+class ClaimFilter(django_filters.FilterSet):
+    verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Claim.Kind.choices)
+    claimant = django_filters.NumberFilter(field_name="claimant_id")
+    source = django_filters.NumberFilter(field_name="article__source_id")
+    proposition = django_filters.NumberFilter(method="filter_proposition")
+    published_after = django_filters.IsoDateTimeFilter(field_name="published_at",
+                                                       lookup_expr="gte")
+    published_before = django_filters.IsoDateTimeFilter(field_name="published_at",
+                                                        lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Incremental sync: claims changed at or after this time (ISO 8601). Keep the "
+        "newest updated_at you received and ask again with it.")
+
+    class Meta:
+        model = Claim
+        fields = ["verdict", "kind", "claimant", "source", "proposition"]
+
+    def filter_proposition(self, queryset, name, value):
+        return queryset.filter(links__proposition_id=value).exclude(
+            links__proposition_id=value, links__status=ClaimLink.Status.REJECTED).distinct()
+
+
+def claim_queryset(request):
+    live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+    return (visible_claims(request)
+            .select_related("claimant", "article__source")
+            .prefetch_related(
+                "evidence", "verdicts",
+                Prefetch("links", to_attr="outgoing",
+                         queryset=live.filter(target_claim__isnull=False).select_related(
+                             "target_claim__article__source")),
+                Prefetch("linked_from", to_attr="incoming",
+                         queryset=live.select_related("claim__article__source")),
+                Prefetch("links", to_attr="memberships",
+                         queryset=live.filter(proposition__isnull=False).order_by("-score"))))
+
+
+def visibility(request):
+    if sees_everything(request):
+        return lambda claim: True
+    return lambda claim: claim.status == Claim.Status.PUBLISHED
+
+
+@extend_schema(tags=["claims"])
+class ClaimViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Published claims with their verdicts (desk staff signed in see every state)."""
+
+    serializer_class = ClaimSerializer
+    permission_classes = [ReadOnly]
+    filterset_class = ClaimFilter
+    search_fields = ["text", "claimant__name", "article__title"]
+    ordering_fields = ["published_at", "updated_at", "id", "checkworthiness"]
+    ordering = ["-published_at", "-id"]
+
+    def get_queryset(self):
+        return claim_queryset(self.request)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "visible": visibility(self.request)}
+
+    @extend_schema(
+        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT,
+                                        description="schema.org ClaimReview (JSON-LD)")})
+    @action(detail=True, url_path="claimreview", methods=["get"])
+    def claimreview(self, request, pk=None):
+        """The claim's published verdict as schema.org ClaimReview JSON-LD."""
+        claim = self.get_object()
+        if claim.status != Claim.Status.PUBLISHED:
+            return api_error(404, "not_found", "Only published claims have a ClaimReview.")
+        return self._conditional(request, claim.updated_at, lambda: Response(
+            claimreview.claim_review(claim, request=request),
+            content_type="application/ld+json"))
+
+
+@extend_schema_view(list=extend_schema(responses={200: OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="A cursor page whose results are schema.org ClaimReview objects.")}))
+@extend_schema(tags=["claims"])
+class ClaimReviewFeedViewSet(ConditionalMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every published claim as ClaimReview JSON-LD, newest first (cursor pages)."""
+
+    permission_classes = [ReadOnly]
+    filterset_class = ClaimFilter
+    ordering = ["-published_at", "-id"]
+
+    def get_queryset(self):
+        return (Claim.objects.filter(status=Claim.Status.PUBLISHED)
+                .select_related("claimant", "article__source"))
+
+    def get_serializer_class(self):
+        return claimreview.ClaimReviewSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "visible": visibility(self.request)}
+
+
+# --- propositions and fact-checks -------------------------------------------------------------
+
+
+@extend_schema(tags=["propositions"])
+class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Statements several claims share, with the claims on each side (published ones)."""
+
+    serializer_class = PropositionSerializer
+    permission_classes = [ReadOnly]
+    search_fields = ["text"]
+    ordering_fields = ["first_seen_at", "updated_at", "id"]
+    ordering = ["-id"]
+    pagination_class = IdCursor
+
+    def get_queryset(self):
+        live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+        members = (live.filter(claim__in=visible_claims(self.request))
+                   .select_related("claim__article__source", "claim__claimant")
+                   .order_by("claim__article__published_at", "claim__start"))
+        return (Proposition.objects.filter(merged_into__isnull=True,
+                                           links__in=members).distinct()
+                .prefetch_related(Prefetch("links", queryset=members, to_attr="live_links")))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "visible": visibility(self.request)}
+
+
+@extend_schema(tags=["fact-checks"])
+class FactCheckViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """The library of earlier fact-checks that claims are matched against."""
+
+    serializer_class = FactCheckSerializer
+    permission_classes = [ReadOnly]
+    filterset_fields = ["publisher", "verdict", "origin"]
+    search_fields = ["claim_reviewed", "title"]
+    ordering_fields = ["reviewed_on", "updated_at", "id"]
+    pagination_class = IdCursor
+
+    def get_queryset(self):
+        return FactCheck.objects.all()
+
+
+# --- articles ---------------------------------------------------------------------------------
+
+
+class SubmitScope(permissions.BasePermission):
+    message = "This needs a token with the submit scope."
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return has_scope(request, "submit")
+
+
+INGEST_STATUS = {"too_large": 413, "duplicate": 409}
+
+
+@extend_schema(tags=["articles"])
+class ArticleViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                     mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Submit an article for processing (202), then follow its status."""
+
+    permission_classes = [SubmitScope]
+    serializer_class = ArticleStatusSerializer
+    filter_backends: list = []
+    pagination_class = IdCursor
+
+    def get_queryset(self):
+        return (visible_articles(self.request).select_related("source")
+                .annotate(claim_count=Count("claims")))
+
+    def get_serializer_class(self):
+        return ArticleSubmitSerializer if self.action == "create" else ArticleStatusSerializer
+
+    @extend_schema(request=ArticleSubmitSerializer,
+                   responses={202: ArticleStatusSerializer, 400: None, 409: None, 413: None})
+    def create(self, request, *args, **kwargs):
+        # Refuse an oversized body before parsing it (the text limit plus room for JSON).
+        limit = settings.CLAIMTRACK_ARTICLE_MAX_BYTES
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > limit * 2 + 65536:
+            return api_error(413, "too_large", f"The request is {length:,} bytes; an article "
+                             f"may be at most {limit:,} bytes.")
+        serializer = ArticleSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            article = services.article_ingest(
+                submitted_via=client_of(request), title=data.get("title", ""),
+                source_name=data.get("source", ""), text=data.get("text"),
+                html=data.get("html"), url=data.get("url") or None,
+                published_at=data.get("published_at"))
+        except DuplicateArticle as exc:
+            fields = None
+            existing = visible_articles(request).filter(pk=exc.existing_id).first()
+            if existing is not None:
+                fields = {"existing": [request.build_absolute_uri(
+                    f"{request.path.rstrip('/')}/{existing.pk}/")]}
+            return api_error(409, "duplicate", exc.message, fields)
+        except ArticleTooLarge as exc:
+            return api_error(413, exc.code, exc.message)
+        except IngestError as exc:
+            return api_error(400, exc.code, exc.message)
+        article = self.get_queryset().get(pk=article.pk)
+        body = ArticleStatusSerializer(article, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": body["status_url"]})
