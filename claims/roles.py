@@ -33,13 +33,15 @@ _EDITOR = sorted(set(_FACT_CHECKER) | {
     "claims.send_back_claim", "claims.dismiss_claim", "claims.correct_claim",
     "claims.change_proposition",
 })
-# Admins run the installation's data: outlets, the fact-check library, deletions. Accounts
+# Admins run the installation's data: outlets, the fact-check library, deletions, API
+# clients. Accounts
 # are left to superusers: Django's user form lets whoever may change users make anyone
 # (themselves included) a superuser, so that permission is a superuser's in all but name.
 _ADMIN = sorted(set(_EDITOR) | {
     "auth.view_user", "auth.view_group",
     "claims.add_source", "claims.change_source", "claims.delete_source",
     "claims.change_claimant", "claims.delete_article",
+    "claims.view_apiclient", "claims.add_apiclient", "claims.change_apiclient",
     "claims.add_factcheck", "claims.change_factcheck", "claims.delete_factcheck",
 })
 

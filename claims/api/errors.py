@@ -30,6 +30,18 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+# Validation codes specific enough to act on are passed up; the rest are "invalid".
+SPECIFIC_CODES = {"markup_in_text"}
+
+
+def _validation_code(fields) -> str:
+    for messages in fields.values():
+        for message in messages if isinstance(messages, list) else [messages]:
+            if getattr(message, "code", None) in SPECIFIC_CODES:
+                return message.code
+    return "invalid"
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -41,7 +53,8 @@ def exception_handler(exc, context):
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     if isinstance(exc, exceptions.ValidationError):
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        body = error_body(response.status_code, "invalid", _first_message(fields), fields)
+        body = error_body(response.status_code, _validation_code(fields),
+                          _first_message(fields), fields)
     else:
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = error_body(response.status_code, str(code), _first_message(detail))

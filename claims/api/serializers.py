@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -15,6 +17,10 @@ from claims.models import (
     FactCheck,
     Proposition,
 )
+
+
+# An HTML tag: "<" then a tag name (or "/" and one), up to ">". "a < b" and "<3" are text.
+MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?\s*>")
 
 
 def _absolute(request, path: str) -> str:
@@ -219,6 +225,17 @@ class ArticleSubmitSerializer(serializers.Serializer):
         if ("text" in data) == ("html" in data):
             raise serializers.ValidationError("Give the article as text or as html (one).")
         return data
+
+    def validate_text(self, value):
+        # Plain text has no markup: tags here mean a page sent in the wrong field, or a
+        # probe. Refused, so nobody downstream has to wonder whether it was rendered.
+        found = MARKUP.search(value)
+        if found:
+            raise serializers.ValidationError(
+                f"The text contains HTML markup ({found.group(0)[:40]}): send the page as "
+                "`html` (its main text is kept, scripts dropped) or remove the markup.",
+                code="markup_in_text")
+        return value
 
 
 class ArticleStatusSerializer(serializers.ModelSerializer):

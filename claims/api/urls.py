@@ -1,10 +1,11 @@
 """``/api/v1/``: the router, the OpenAPI schema and its docs UI."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from claims.api import views
+from claims.api.errors import not_found_json
 
 app_name = "api"
 
@@ -25,4 +26,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    re_path(r"^.*$", not_found_json),  # unknown API paths answer in the API's error shape
 ]
