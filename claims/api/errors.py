@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -66,7 +70,108 @@ def api_error(status_code: int, code: str, message: str, fields=None) -> Respons
     return Response(error_body(status_code, code, message, fields), status=status_code)
 
 
+# CSRF-exempt: it changes nothing, and otherwise a POST or DELETE to an unknown API path (say
+# /api/v1/claims/1.5/) got the CSRF middleware's HTML 403 instead of this 404.
+@csrf_exempt
 def not_found_json(request, exception=None):
     """404 for unknown /api/ paths, in the same shape (Django's handler404 for the API)."""
     return JsonResponse(error_body(404, "not_found", "No such endpoint."),
                         status=status.HTTP_404_NOT_FOUND)
+
+
+# --- the error shape in the OpenAPI schema ---------------------------------------------------
+
+
+@extend_schema_field({
+    "type": "object",
+    "additionalProperties": {"anyOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "description": "A list's or a nested object's messages, by index "
+                                          "or by name."},
+    ]},
+})
+class FieldErrorsField(serializers.DictField):
+    """The messages per field; a list field's are keyed by the index of the bad item."""
+
+
+class ApiErrorDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status, repeated.")
+    code = serializers.CharField(help_text="Stable, for programs: not_authenticated, "
+                                 "authentication_failed, permission_denied, not_found, invalid, "
+                                 "markup_in_text, empty, duplicate, too_large, throttled, …")
+    message = serializers.CharField(help_text="For people.")
+    fields = FieldErrorsField(required=False,
+                              help_text="Invalid input: the messages per field (or parameter).")
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """Every error answer of the API (``error_body``)."""
+
+    error = ApiErrorDetailSerializer()
+
+
+# What each error status means, wherever it is documented.
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: a filter value, the body or one of its fields (see error.fields).",
+    401: "No valid credentials: a token is needed here, or the one sent is malformed, "
+         "unknown or revoked.",
+    403: "The token does not have the scope this needs.",
+    404: "No such row visible to you (drafts are never found), or a cursor that is not one "
+         "of ours.",
+    415: "The body is not JSON, form or multipart data.",
+    429: "Over the client's rate (anonymous readers: the per-address rate); Retry-After says "
+         "after how many seconds to ask again.",
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus the errors every operation can answer with, in the one
+    error shape: clients (and schemathesis) can rely on the schema for the 4xx answers too.
+
+    Which statuses: any request with a bad token gets 401 and any client can be throttled
+    (429); a detail can be 404; a list with filters or search 400 and, for a foreign cursor,
+    404; a write
+    400, 403 (scope) and 415; a read 403 too where the view sets ``reads_need_scope``. A status
+    an operation documents itself (``extend_schema``) is kept as it is, unless it was declared
+    without a body.
+    """
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        error_ref = self.resolve_serializer(ApiErrorSerializer, "response").ref
+        responses = operation["responses"]
+        for code in sorted(self._error_statuses()):
+            documented = responses.get(str(code))
+            if documented is not None and "content" in documented:
+                continue
+            own = (documented or {}).get("description", "")
+            description = own if own and own != "No response body" else ERROR_DESCRIPTIONS[code]
+            response = {"description": description,
+                        "content": {"application/json": {"schema": error_ref}}}
+            if code == 429:
+                response["headers"] = {"Retry-After": {
+                    "schema": {"type": "integer"}, "required": True,
+                    "description": "Seconds to wait before the next request."}}
+            responses[str(code)] = response
+        if self.method == "GET" and getattr(self.view, "conditional_requests", False):
+            responses.setdefault("304", {"description": "Not modified: the ETag sent in "
+                                         "If-None-Match, or nothing since If-Modified-Since."})
+        return operation
+
+    def _error_statuses(self) -> set[int]:
+        codes = {401, 429}
+        detail = "{" in self.path
+        if detail:
+            codes.add(404)
+        if self.method in SAFE_METHODS:
+            if getattr(self.view, "action", None) == "list":
+                codes.add(404)  # a cursor that is not one of ours
+                if self.view.filter_backends:
+                    codes.add(400)  # a filter value, or a NUL in the search terms
+            if getattr(self.view, "reads_need_scope", False):
+                codes.add(403)
+        else:
+            codes |= {400, 403, 415}
+        return codes

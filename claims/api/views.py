@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timezone as dt_timezone
 
 import django_filters
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Prefetch
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,7 +28,7 @@ from claims import services
 from claims.api import claimreview
 from claims.api.access import sees_everything, visible_articles, visible_claims
 from claims.api.auth import client_of, has_scope
-from claims.api.errors import api_error
+from claims.api.errors import ApiAutoSchema, ApiErrorSerializer, api_error
 from claims.api.pagination import IdCursor
 from claims.api.serializers import (
     ArticleStatusSerializer,
@@ -41,6 +50,8 @@ class ConditionalMixin:
     If-Modified-Since is decided before anything is serialised; If-None-Match, which takes
     precedence (RFC 9110), after — it saves the transfer, and it is exact.
     """
+
+    conditional_requests = True  # ApiAutoSchema documents the 304
 
     def _last_modified(self, queryset):
         return queryset.aggregate(last=Max("updated_at"))["last"]
@@ -94,19 +105,56 @@ class ReadOnly(permissions.BasePermission):
 # --- claims -----------------------------------------------------------------------------------
 
 
+# Ids are 64-bit (BigAutoField): a number outside that range cannot be bound as a query
+# parameter (SQLite raises OverflowError, PostgreSQL "bigint out of range").
+ID_MIN, ID_MAX = -(2**63), 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "format": "int64"})
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number that fits a database id, or 400 (a float such as 1.5 was
+    truncated to 1, and 1e30 failed the query with a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", ID_MIN)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None  # max_value above; NumberFilter's default (1e50) is for decimals
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt_timezone.utc)
+        except OverflowError:  # 9999-12-31T23:00-05:00 is after the last datetime in UTC
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC. Python accepts UTC offsets up to ±23:59 and
+    PostgreSQL only up to ±15:59: passed on as given, 2026-01-01T00:00-19:23 was a 500."""
+
+    field_class = UtcDateTimeField
+
+
 class ClaimFilter(django_filters.FilterSet):
     verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices)
     kind = django_filters.MultipleChoiceFilter(choices=Claim.Kind.choices)
-    claimant = django_filters.NumberFilter(field_name="claimant_id")
-    source = django_filters.NumberFilter(field_name="article__source_id")
-    proposition = django_filters.NumberFilter(method="filter_proposition")
-    published_after = django_filters.IsoDateTimeFilter(field_name="published_at",
-                                                       lookup_expr="gte")
-    published_before = django_filters.IsoDateTimeFilter(field_name="published_at",
-                                                        lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
-    updated_since = django_filters.IsoDateTimeFilter(
+    claimant = IdFilter(field_name="claimant_id")
+    source = IdFilter(field_name="article__source_id")
+    proposition = IdFilter(method="filter_proposition")
+    published_after = UtcDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UtcDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Incremental sync: claims changed at or after this time (ISO 8601). Keep the "
         "newest updated_at you received and ask again with it.")
@@ -145,6 +193,7 @@ def visibility(request):
 class ClaimViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """Published claims with their verdicts (desk staff signed in see every state)."""
 
+    schema = ApiAutoSchema()
     serializer_class = ClaimSerializer
     permission_classes = [ReadOnly]
     filterset_class = ClaimFilter
@@ -159,8 +208,8 @@ class ClaimViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         return {**super().get_serializer_context(), "visible": visibility(self.request)}
 
     @extend_schema(
-        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT,
-                                        description="schema.org ClaimReview (JSON-LD)")})
+        responses={(200, "application/ld+json"): OpenApiResponse(
+            response=OpenApiTypes.OBJECT, description="schema.org ClaimReview (JSON-LD)")})
     @action(detail=True, url_path="claimreview", methods=["get"])
     def claimreview(self, request, pk=None):
         """The claim's published verdict as schema.org ClaimReview JSON-LD."""
@@ -172,13 +221,19 @@ class ClaimViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
             content_type="application/ld+json"))
 
 
-@extend_schema_view(list=extend_schema(responses={200: OpenApiResponse(
-    response=OpenApiTypes.OBJECT,
-    description="A cursor page whose results are schema.org ClaimReview objects.")}))
+@extend_schema_view(
+    list=extend_schema(responses={200: OpenApiResponse(
+        response=OpenApiTypes.OBJECT,
+        description="A cursor page whose results are schema.org ClaimReview objects.")}),
+    # ConditionalMixin gives the feed a detail route too: one published claim's ClaimReview.
+    retrieve=extend_schema(responses={200: OpenApiResponse(
+        response=OpenApiTypes.OBJECT, description="schema.org ClaimReview of one published "
+        "claim (as at /claims/{id}/claimreview/, served as application/json)")}))
 @extend_schema(tags=["claims"])
 class ClaimReviewFeedViewSet(ConditionalMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every published claim as ClaimReview JSON-LD, newest first (cursor pages)."""
 
+    schema = ApiAutoSchema()
     permission_classes = [ReadOnly]
     filterset_class = ClaimFilter
     ordering = ["-published_at", "-id"]
@@ -201,6 +256,7 @@ class ClaimReviewFeedViewSet(ConditionalMixin, mixins.ListModelMixin, viewsets.G
 class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """Statements several claims share, with the claims on each side (published ones)."""
 
+    schema = ApiAutoSchema()
     serializer_class = PropositionSerializer
     permission_classes = [ReadOnly]
     search_fields = ["text"]
@@ -225,6 +281,7 @@ class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 class FactCheckViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The library of earlier fact-checks that claims are matched against."""
 
+    schema = ApiAutoSchema()
     serializer_class = FactCheckSerializer
     permission_classes = [ReadOnly]
     filterset_fields = ["publisher", "verdict", "origin"]
@@ -256,6 +313,7 @@ class ArticleViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                      mixins.ListModelMixin, viewsets.GenericViewSet):
     """Submit an article for processing (202), then follow its status."""
 
+    schema = ApiAutoSchema()
     permission_classes = [SubmitScope]
     serializer_class = ArticleStatusSerializer
     filter_backends: list = []
@@ -268,8 +326,14 @@ class ArticleViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin,
     def get_serializer_class(self):
         return ArticleSubmitSerializer if self.action == "create" else ArticleStatusSerializer
 
-    @extend_schema(request=ArticleSubmitSerializer,
-                   responses={202: ArticleStatusSerializer, 400: None, 409: None, 413: None})
+    @extend_schema(request=ArticleSubmitSerializer, responses={
+        202: ArticleStatusSerializer,
+        400: OpenApiResponse(ApiErrorSerializer, description="Refused, nothing stored: "
+                             "invalid fields, markup_in_text, empty, a URL that is not public."),
+        409: OpenApiResponse(ApiErrorSerializer, description="duplicate: the article is "
+                             "already stored (error.fields.existing: its status URL, if yours)."),
+        413: OpenApiResponse(ApiErrorSerializer, description="too_large: over "
+                             "CLAIMTRACK_ARTICLE_MAX_BYTES.")})
     def create(self, request, *args, **kwargs):
         # Refuse an oversized body before parsing it (the text limit plus room for JSON).
         limit = settings.CLAIMTRACK_ARTICLE_MAX_BYTES
