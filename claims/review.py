@@ -254,8 +254,12 @@ def claim_publish(*, claim, user, expected_version: int | None = None) -> Claim:
         rationale=claim.rationale, proposed_by=claim.proposed_by, published_by=user,
         published_at=now)
     claim.status, claim.published_at = Status.PUBLISHED, now
-    return _save(claim, user=user, transition="publish", from_status=before,
-                 fields=["status", "published_at"], data={"verdict": claim.verdict})
+    claim = _save(claim, user=user, transition="publish", from_status=before,
+                  fields=["status", "published_at"], data={"verdict": claim.verdict})
+    from claims.webhooks import claim_event  # lazily: it pulls in the API and the tasks
+
+    claim_event(claim_id=claim.pk, event="claim.published")  # sent once this commits
+    return claim
 
 
 @transaction.atomic
@@ -317,9 +321,13 @@ def claim_correct(*, claim, user, verdict: str, rationale: str, note: str,
         proposed_by=user, published_by=user, published_at=now, correction_note=note)
     previous = claim.verdict
     claim.verdict, claim.rationale = verdict, rationale
-    return _save(claim, user=user, transition="correct", from_status=claim.status, note=note,
-                 fields=["verdict", "rationale"], action=ReviewEvent.Action.CORRECTION,
-                 data={"from_verdict": previous, "verdict": verdict})
+    claim = _save(claim, user=user, transition="correct", from_status=claim.status, note=note,
+                  fields=["verdict", "rationale"], action=ReviewEvent.Action.CORRECTION,
+                  data={"from_verdict": previous, "verdict": verdict})
+    from claims.webhooks import claim_event  # lazily: it pulls in the API and the tasks
+
+    claim_event(claim_id=claim.pk, event="claim.corrected")  # sent once this commits
+    return claim
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from claims import services
+from claims import services, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +67,28 @@ def claims_match_task(self, claim_ids: list[int]) -> int:
     except TRANSIENT_ERRORS as exc:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     return len(claim_ids)
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=webhooks.MAX_ATTEMPTS + MAX_RETRIES)
+def deliver_webhook_task(self, delivery_id: int) -> str:
+    """Attempt one webhook delivery; on failure, come back when the service scheduled it.
+
+    The service counts attempts and gives up after its own limit; Celery's bound only stops
+    a loop if that bookkeeping fails. A retry that fires early (or runs at once, in process)
+    finds the delivery not yet due and ends: the sweep sends it when it is.
+    """
+    try:
+        outcome = webhooks.delivery_attempt(delivery_id=delivery_id)
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    if outcome == webhooks.RETRY:
+        raise self.retry(countdown=webhooks.delivery_due_in(delivery_id=delivery_id))
+    return outcome
+
+
+@shared_task(acks_late=True)
+def webhooks_sweep_task() -> int:
+    return webhooks.webhooks_sweep()
