@@ -974,3 +974,6 @@ class ApiClientAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.update(active=False)
         self.message_user(request, f"{count} client(s) revoked.", messages.SUCCESS)
+
+
+from claims import admin_webhooks  # noqa: E402,F401  (webhook endpoints and the delivery log)

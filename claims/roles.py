@@ -42,6 +42,8 @@ _ADMIN = sorted(set(_EDITOR) | {
     "claims.add_source", "claims.change_source", "claims.delete_source",
     "claims.change_claimant", "claims.delete_article",
     "claims.view_apiclient", "claims.add_apiclient", "claims.change_apiclient",
+    "claims.view_webhookendpoint", "claims.change_webhookendpoint",
+    "claims.view_webhookdelivery", "claims.change_webhookdelivery",
     "claims.add_factcheck", "claims.change_factcheck", "claims.delete_factcheck",
 })
 

@@ -177,6 +177,12 @@ SPECTACULAR_SETTINGS = {
 # The organisation that publishes the verdicts (ClaimReview "author").
 CLAIMTRACK_PUBLISHER_NAME = env_str("CLAIMTRACK_PUBLISHER_NAME", "Claimtrack desk")
 CLAIMTRACK_PUBLISHER_URL = env_str("CLAIMTRACK_PUBLISHER_URL", "")
+# Webhooks may go to localhost and private networks (development and tests only): otherwise any
+# API client could make the server call internal services.
+CLAIMTRACK_WEBHOOK_ALLOW_PRIVATE = env_bool("CLAIMTRACK_WEBHOOK_ALLOW_PRIVATE", False)
+if PRODUCTION and CLAIMTRACK_WEBHOOK_ALLOW_PRIVATE:
+    raise ImproperlyConfigured(
+        "CLAIMTRACK_WEBHOOK_ALLOW_PRIVATE must be off when CLAIMTRACK_ENV=production.")
 # Throttling counts in the cache: shared between web processes only with a shared cache.
 _cache_url = env_redis_url("CACHE_URL")
 CACHES = {"default": (
@@ -258,6 +264,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.tasks.articles_sweep_task",
         "schedule": CLAIMTRACK_SWEEP_INTERVAL,
     },
+    # Webhook retries wait 30 s and more: a minute's sweep keeps them near their time.
+    "webhooks-sweep": {"task": "claims.tasks.webhooks_sweep_task", "schedule": 60},
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()

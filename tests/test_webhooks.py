@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import importlib
 import json
 import shutil
 import socket
@@ -24,7 +23,6 @@ import urllib3
 from django.contrib.auth.models import Permission
 from django.db import connection, connections
 from django.test import Client
-from django.urls import NoReverseMatch, clear_url_caches, reverse
 from django.utils import timezone
 
 import claims.admin_webhooks  # noqa: F401 - registers the admin pages (claims.admin imports it)
@@ -663,22 +661,8 @@ def test_it_refuses_unknown_events_and_a_url_registered_twice(personas):
 # --- the admin ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_pages():
-    """The URLconf with the webhook admin pages. Until claims.admin imports
-    claims.admin_webhooks, the URLconf may have been built (by another test) before this module
-    registered them: it is built again then. A no-op once claims.admin imports it."""
-    try:
-        reverse("admin:claims_webhookdelivery_changelist")
-    except NoReverseMatch:
-        import config.urls
-
-        importlib.reload(config.urls)
-        clear_url_caches()
-
-
 def test_the_delivery_log_retries_a_failed_delivery_through_the_service(
-        admin_pages, delivery, receiver, django_capture_on_commit_callbacks):
+        delivery, receiver, django_capture_on_commit_callbacks):
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status="failed", attempts=webhooks.MAX_ATTEMPTS, next_attempt_at=None,
         last_error="Gave up after 8 attempts. HTTP 500")
@@ -697,7 +681,7 @@ def test_the_delivery_log_retries_a_failed_delivery_through_the_service(
     assert len(receiver.requests) == 1
 
 
-def test_the_endpoint_pages_never_show_the_secret(admin_pages, delivery):
+def test_the_endpoint_pages_never_show_the_secret(delivery):
     admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
     browser = Client()
     browser.force_login(admin)
@@ -709,7 +693,7 @@ def test_the_endpoint_pages_never_show_the_secret(admin_pages, delivery):
         assert page.status_code == 200 and secret not in page.content.decode()
 
 
-def test_a_staff_member_without_the_permission_cannot_retry(admin_pages, delivery):
+def test_a_staff_member_without_the_permission_cannot_retry(delivery):
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed")
     viewer = UserFactory(username="viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_webhookdelivery"))
