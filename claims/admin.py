@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from claims import matching, review, services
+from claims import desk, matching, review, services
 from claims.errors import IngestError
 from claims.forms import ClaimReviewForm, DismissForm, PropositionRatingForm
 from claims.api import auth as api_auth
@@ -302,6 +302,28 @@ class ClaimAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Review queue — highest priority "
                                                  "first", **(extra_context or {})})
+
+    def get_urls(self):
+        return [
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view),
+                 name="claims_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request):
+        """The desk at a glance: queue sizes, what waits longest, output and pace."""
+        if not request.user.has_perm("claims.view_dashboard"):
+            raise PermissionDenied
+        figures = desk.desk_figures()
+        return TemplateResponse(request, "admin/claims/dashboard.html", {
+            **self.admin_site.each_context(request), **figures,
+            "title": "Desk dashboard", "opts": self.model._meta,
+            "median_to_verdict_text": desk.duration(figures["median_to_verdict"]),
+            "median_approval_text": desk.duration(figures["median_approval"]),
+            "awaiting_oldest_text": desk.duration(figures["awaiting_oldest"]),
+            "oldest_new_rows": [(claim, desk.duration(age))
+                                for claim, age in figures["oldest_new"]],
+        })
 
     # --- the claim page ----------------------------------------------------------------------
 
