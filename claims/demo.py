@@ -1,0 +1,120 @@
+"""The demo's review desk: a handful of the demo corpus's claims driven through the review
+services, so the queue shows every state. The stories and outlets are invented, and so are
+the verdicts and the evidence addresses (records.example.org)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from claims import review
+from claims.models import Claim
+
+
+@dataclass(frozen=True)
+class Plan:
+    source: str
+    text: str  # a distinctive piece of the claim's text
+    goal: str  # in_review, awaiting, sent_back, published, corrected, dismissed, flagged
+    checker: str = "checker"
+    verdict: str = ""
+    rationale: str = ""
+    evidence: tuple[tuple[str, str, str], ...] = ()
+    note: str = ""
+    correction: tuple[str, str, str] = ("", "", "")  # verdict, rationale, note
+
+
+LOG = "https://records.example.org"
+PLANS = [
+    Plan("Vantage Courier", "about 100,000 Russian troops are now deployed", "published",
+         verdict="mostly_true",
+         rationale="Three independent counts of the build-up published that week put it "
+                   "between 90,000 and 110,000 troops; the figure is an estimate, not a census.",
+         evidence=((f"{LOG}/defence/troop-estimates-2022-01", "Compilation of public estimates",
+                    "supports"),
+                   (f"{LOG}/imagery/border-units", "Commercial satellite imagery of the units",
+                    "supports"))),
+    Plan("Pinecrest Wire", "met for close to eight hours in Geneva", "corrected",
+         verdict="true", rationale="The official schedule has the talks from 9:00 to 17:00.",
+         evidence=((f"{LOG}/geneva/schedule", "The published schedule of the talks",
+                    "supports"),),
+         correction=("mostly_true",
+                     "The session ran seven and a half hours once the break is counted out; "
+                     "'close to eight hours' is a fair rounding.",
+                     "The delegations' joint statement, released later, gives the exact "
+                     "times.")),
+    Plan("Vantage Courier", "Russia has any plans to invade Ukraine", "awaiting",
+         checker="checker2", verdict="unverifiable",
+         rationale="A denial of intent: no record available this week can show what Moscow "
+                   "plans. The troop movements it denies are documented separately.",
+         evidence=((f"{LOG}/kremlin/briefing-2022-01-10", "Transcript of the briefing",
+                    "context"),)),
+    Plan("Vantage Courier", "assembling an invasion force", "awaiting",
+         verdict="mixed",
+         rationale="The force near the border is documented; that it is meant for an invasion "
+                   "is the official's reading, which the evidence neither proves nor excludes.",
+         evidence=((f"{LOG}/imagery/border-units", "Units and equipment near the border",
+                    "supports"),)),
+    Plan("Old Bridge Gazette", "number of Russian troops near Ukraine at around 100,000",
+         "sent_back", checker="checker2", verdict="true",
+         rationale="Other outlets report the same number.",
+         evidence=((f"{LOG}/press/other-outlets", "Other outlets' reports", "supports"),),
+         note="Other outlets repeating the figure is not evidence for it: cite where the "
+              "number comes from."),
+    Plan("Pinecrest Wire", "expected written answers to its proposals", "in_review",
+         evidence=((f"{LOG}/moscow/foreign-ministry-statement",
+                    "Ministry statement after the talks", "supports"),)),
+    Plan("Vantage Courier", "Ambassadors of the 30 NATO allies", "in_review",
+         checker="checker2"),
+    Plan("Old Bridge Gazette", "the accusations", "dismissed",
+         note="Not checkable as extracted: the content is only 'the accusations'."),
+    Plan("Saltmarsh Herald", "to carry a single message into the room", "dismissed",
+         note="Extraction error: a repeat of Smith's warning with the wrong claimant."),
+    Plan("Old Bridge Gazette", "stirring up alarm", "flagged",
+         note="Readers ask whether this is Moscow's line or the ministry's official position."),
+    Plan("Saltmarsh Herald", "Russia is preparing to invade Ukraine", "flagged",
+         note="Several outlets carry this; worth a check before the weekend."),
+]
+
+
+def _find(plan: Plan) -> Claim | None:
+    return (Claim.objects.filter(article__source__name=plan.source, text__contains=plan.text)
+            .order_by("start").first())
+
+
+def demo_reviews(*, editor, editor2, checker, checker2, reporter,
+                 log: Callable[[str], object] = print) -> int:
+    """Drive the planned claims; a claim that has a review trail already is left as it is,
+    so running the demo again changes nothing. Returns how many claims were driven."""
+    checkers = {"checker": checker, "checker2": checker2}
+    driven = 0
+    for plan in PLANS:
+        claim = _find(plan)
+        if claim is None:
+            log(f"Demo review: no claim of {plan.source} with “{plan.text}” (engine changed?)")
+            continue
+        if claim.events.exists():
+            continue
+        fact_checker = checkers[plan.checker]
+        if plan.goal == "flagged":
+            review.claim_flag(claim=claim, user=reporter, note=plan.note)
+        elif plan.goal == "dismissed":
+            review.claim_dismiss(claim=claim, user=editor, reason=plan.note)
+        else:
+            claim = review.claim_take(claim=claim, user=fact_checker)
+            for url, note, stance in plan.evidence:
+                review.evidence_add(claim=claim, user=fact_checker, url=url, note=note,
+                                    stance=stance)
+            if plan.goal != "in_review":
+                claim = review.claim_submit(claim=claim, user=fact_checker,
+                                            verdict=plan.verdict, rationale=plan.rationale)
+            if plan.goal == "sent_back":
+                review.claim_send_back(claim=claim, user=editor, note=plan.note)
+            if plan.goal in ("published", "corrected"):
+                claim = review.claim_publish(claim=claim, user=editor2)
+            if plan.goal == "corrected":
+                verdict, rationale, note = plan.correction
+                review.claim_correct(claim=claim, user=editor, verdict=verdict,
+                                     rationale=rationale, note=note)
+        driven += 1
+    return driven
