@@ -8,9 +8,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import Count
 
 from claims.demo import demo_reviews
+from claims.review import ReviewError
 from claims.models import Article, Claim
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
 
@@ -44,9 +46,15 @@ class Command(BaseCommand):
 
         # A demo database from an older engine is brought up to date.
         call_command("reextract_outdated", stdout=self.stdout)
-        driven = demo_reviews(editor=users[username], editor2=users["editor2"],
-                              checker=users["checker"], checker2=users["checker2"],
-                              reporter=users["reporter"], log=self.stdout.write)
+        # All or nothing: a claim left half-driven (taken, then a refused submit) has a trail,
+        # so a re-run would skip it for good; rolled back, the next run drives it afresh.
+        try:
+            with transaction.atomic():
+                driven = demo_reviews(editor=users[username], editor2=users["editor2"],
+                                      checker=users["checker"], checker2=users["checker2"],
+                                      reporter=users["reporter"], log=self.stdout.write)
+        except ReviewError as exc:
+            raise CommandError(f"Demo reviews failed, none kept: {exc.message}") from exc
 
         by_state = dict(Article.objects.values_list("state").annotate(n=Count("id")))
         sources = Article.objects.values("source").distinct().count()
