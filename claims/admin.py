@@ -572,22 +572,9 @@ class ClaimAdmin(admin.ModelAdmin):
         return sorted(related.values(), key=lambda pair: -pair[0].score)
 
     def _link_items(self, pairs):
-        items = []
-        for link, other in pairs:
-            if link.status == ClaimLink.Status.SUGGESTED:
-                decide = format_html(
-                    ' <button type="submit" name="_link" value="{}:confirmed" '
-                    'class="link-button" formnovalidate>confirm</button>'
-                    ' <button type="submit" name="_link" value="{}:rejected" '
-                    'class="link-button" formnovalidate>reject</button>', link.pk, link.pk)
-            else:
-                decide = format_html(" <em>{}</em>", link.get_status_display().lower())
-            items.append(format_html("{} <small>{}</small>{}", _claim_line(other),
-                                     f"{link.score:.2f}", decide))
-        if not items:
-            return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
-                                                          ((i,) for i in items)))
+        return _items([format_html("{} <small>{}</small>{}", _claim_line(other),
+                                   f"{link.score:.2f}", _decision(link))
+                       for link, other in pairs])
 
     @admin.display(description="Supporting (other sources)")
     def supporting(self, obj):
@@ -660,20 +647,11 @@ class ClaimAdmin(admin.ModelAdmin):
             if check.url.startswith(("http://", "https://")):
                 title = format_html('<a href="{}" rel="noopener noreferrer nofollow" '
                                     'target="_blank">{}</a>', check.url, title)
-            decide = format_html(
-                ' <button type="submit" name="_link" value="{}:confirmed" class="link-button" '
-                'formnovalidate>confirm</button> <button type="submit" name="_link" '
-                'value="{}:rejected" class="link-button" formnovalidate>reject</button>',
-                link.pk, link.pk) if link.status == ClaimLink.Status.SUGGESTED else format_html(
-                " <em>{}</em>", link.get_status_display().lower())
             items.append(format_html("{} — <strong>{}</strong> <small>({}, {})</small>{}", title,
                                      check.verdict or "no verdict",
                                      check.publisher or "unknown publisher",
-                                     f"{link.score:.2f}", decide))
-        if not items:
-            return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
-                                                          ((i,) for i in items)))
+                                     f"{link.score:.2f}", _decision(link)))
+        return _items(items)
 
     @admin.display(description="Words that decided the kind")
     def kind_cue_words(self, obj):
@@ -727,6 +705,25 @@ class FactCheckAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj):
         return obj.url or None
+
+
+def _decision(link: ClaimLink) -> str:
+    """Confirm/reject buttons for a suggestion (they submit the claim page's form, which
+    decides the link through the service); the decision itself once made."""
+    if link.status != ClaimLink.Status.SUGGESTED:
+        return format_html(" <em>{}</em>", link.get_status_display().lower())
+    return format_html(
+        ' <button type="submit" name="_link" value="{}:confirmed" class="link-button" '
+        'formnovalidate>confirm</button> <button type="submit" name="_link" '
+        'value="{}:rejected" class="link-button" formnovalidate>reject</button>',
+        link.pk, link.pk)
+
+
+def _items(items) -> str:
+    if not items:
+        return "—"
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
+                                                      ((i,) for i in items)))
 
 
 def _claim_line(claim: Claim) -> str:

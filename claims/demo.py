@@ -39,10 +39,10 @@ PLANS = [
          evidence=((f"{LOG}/geneva/schedule", "The published schedule of the talks",
                     "supports"),),
          correction=("mostly_true",
-                     "The session ran seven and a half hours once the break is counted out; "
-                     "'close to eight hours' is a fair rounding.",
-                     "The delegations' joint statement, released later, gives the exact "
-                     "times.")),
+                     "The talks themselves ran seven and a half hours; the eight-hour figure "
+                     "counts the lunch break, which the schedule lists apart.",
+                     "The mission's record of the day, published after the first verdict, "
+                     "gives the session times.")),
     Plan("Vantage Courier", "Russia has any plans to invade Ukraine", "awaiting",
          checker="checker2", verdict="unverifiable",
          rationale="A denial of intent: no record available this week can show what Moscow "
@@ -69,9 +69,11 @@ PLANS = [
     Plan("Old Bridge Gazette", "the accusations", "dismissed",
          note="Not checkable as extracted: the content is only 'the accusations'."),
     Plan("Saltmarsh Herald", "to carry a single message into the room", "dismissed",
-         note="Extraction error: a repeat of Smith's warning with the wrong claimant."),
+         note="A forecast of consequences and the allies' agreed message, not a checkable "
+              "statement of fact."),
     Plan("Old Bridge Gazette", "stirring up alarm", "flagged",
-         note="Readers ask whether this is Moscow's line or the ministry's official position."),
+         note="Lavrov says Washington refuses to discuss Russia's concerns in a week of three "
+              "rounds of talks: worth checking what was on the agenda."),
     Plan("Saltmarsh Herald", "Russia is preparing to invade Ukraine", "flagged",
          note="Several outlets carry this; worth a check before the weekend."),
 ]

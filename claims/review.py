@@ -469,10 +469,11 @@ def claims_priority_refresh(*, claim_ids) -> int:
             elif relation == ClaimLink.Relation.CONTRADICTS:
                 contradicting[this].add(other)
     sources = dict(Claim.objects.filter(pk__in=ids).values_list("pk", "article__source_id"))
-    for pk in ids:
-        outlets[pk].discard(sources.get(pk))
-        Claim.objects.filter(pk=pk).update(corroborations=len(outlets[pk]),
-                                           contradictions=len(contradicting[pk]))
+    # One statement for the counts of all of them (matching refreshes ~20 claims at a time).
+    Claim.objects.bulk_update(
+        [Claim(pk=pk, corroborations=len(outlets[pk] - {source}),
+               contradictions=len(contradicting[pk])) for pk, source in sources.items()],
+        ["corroborations", "contradictions"])
     return Claim.objects.filter(pk__in=ids).update(priority=PRIORITY)
 
 

@@ -75,3 +75,27 @@ class ReviewEventFactory(factory.django.DjangoModelFactory):
     claim = factory.SubFactory(ClaimFactory)
     action = ReviewEvent.Action.NOTE
     note = "looked at it"
+
+
+def desk_user(username: str, role: str | None = None, **fields):
+    """A staff user in one of the desk's role groups (none: staff without a role), read back
+    so its permission cache reflects the group."""
+    from claims.roles import roles_ensure
+
+    user = UserFactory(username=username, is_staff=True, **fields)
+    if role:
+        user.groups.add(roles_ensure()[role])
+    return type(user).objects.get(pk=user.pk)
+
+
+def publish_claim(claim, *, checker, editor, verdict: str = "false"):
+    """Drive a claim through the review services to published: taken and researched by
+    ``checker`` (one refuting source), approved by ``editor``."""
+    from claims import review
+
+    review.claim_take(claim=claim, user=checker)
+    review.evidence_add(claim=claim, user=checker, url="https://records.example.org/log",
+                        note="The daily log", stance="refutes")
+    review.claim_submit(claim=claim, user=checker, verdict=verdict,
+                        rationale="The port's log shows 31 ships.")
+    return review.claim_publish(claim=claim, user=editor)

@@ -7,13 +7,12 @@ import json
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from claims import review
 from claims.api.auth import client_create
 from claims.models import Article, Claim, ClaimLink, Proposition
 from claims.roles import EDITOR, FACT_CHECKER, roles_ensure
-from tests.factories import ArticleFactory, ClaimFactory, UserFactory
+from tests.factories import ArticleFactory, ClaimFactory, UserFactory, desk_user, publish_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -22,18 +21,9 @@ STORY = ("The harbour master said on Monday that the port handled 40 ships in a 
 
 
 def publish(claim, verdict="false"):
-    groups = roles_ensure()
-    checker = UserFactory(username=f"checker-{claim.pk}")
-    checker.groups.add(groups[FACT_CHECKER])
-    editor = UserFactory(username=f"editor-{claim.pk}")
-    editor.groups.add(groups[EDITOR])
-    checker, editor = (type(u).objects.get(pk=u.pk) for u in (checker, editor))
-    review.claim_take(claim=claim, user=checker)
-    review.evidence_add(claim=claim, user=checker, url="https://records.example.org/log",
-                        note="The daily log", stance="refutes")
-    review.claim_submit(claim=claim, user=checker, verdict=verdict,
-                        rationale="The port's log shows 31 ships.")
-    return review.claim_publish(claim=claim, user=editor)
+    checker = desk_user(f"checker-{claim.pk}", FACT_CHECKER)
+    editor = desk_user(f"editor-{claim.pk}", EDITOR)
+    return publish_claim(claim, checker=checker, editor=editor, verdict=verdict)
 
 
 @pytest.fixture

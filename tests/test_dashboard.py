@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from claims import review
 from claims.models import Claim
-from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
-from tests.factories import ClaimFactory, UserFactory
+from claims.roles import EDITOR, FACT_CHECKER, REPORTER
+from tests.factories import ClaimFactory, desk_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,9 @@ QUEUE = reverse("admin:claims_claim_changelist")
 
 @pytest.fixture
 def people(db):
-    groups = roles_ensure()
-
-    def person(name, role):
-        user = UserFactory(username=name, is_staff=True)
-        user.groups.add(groups[role])
-        return type(user).objects.get(pk=user.pk)  # fresh permission cache
-
-    return {"checker": person("fiona", FACT_CHECKER), "checker2": person("felix", FACT_CHECKER),
-            "editor": person("edith", EDITOR), "reporter": person("rita", REPORTER)}
+    return {"checker": desk_user("fiona", FACT_CHECKER),
+            "checker2": desk_user("felix", FACT_CHECKER),
+            "editor": desk_user("edith", EDITOR), "reporter": desk_user("rita", REPORTER)}
 
 
 def client_for(user) -> Client:

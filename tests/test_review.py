@@ -15,8 +15,8 @@ from claims.models import (
     Verdict,
     VerdictVersion,
 )
-from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
-from tests.factories import ClaimFactory, UserFactory
+from claims.roles import EDITOR, FACT_CHECKER, REPORTER
+from tests.factories import ClaimFactory, desk_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,21 +25,13 @@ S = Claim.Status
 
 @pytest.fixture
 def people(db):
-    groups = roles_ensure()
-
-    def person(name, role):
-        user = UserFactory(username=name, is_staff=True)
-        if role:
-            user.groups.add(groups[role])
-        return type(user).objects.get(pk=user.pk)  # fresh permission cache
-
     return {
-        "reporter": person("rita", REPORTER),
-        "checker": person("fiona", FACT_CHECKER),
-        "checker2": person("felix", FACT_CHECKER),
-        "editor": person("edith", EDITOR),
-        "editor2": person("eric", EDITOR),
-        "nobody": person("nora", None),
+        "reporter": desk_user("rita", REPORTER),
+        "checker": desk_user("fiona", FACT_CHECKER),
+        "checker2": desk_user("felix", FACT_CHECKER),
+        "editor": desk_user("edith", EDITOR),
+        "editor2": desk_user("eric", EDITOR),
+        "nobody": desk_user("nora"),
     }
 
 

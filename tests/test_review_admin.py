@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from claims import review
 from claims.models import Claim, ClaimLink, Evidence, FactCheck, Proposition, ReviewEvent
-from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
+from claims.roles import EDITOR, FACT_CHECKER, REPORTER
 from tests.factories import ArticleFactory, ClaimantFactory, ClaimFactory, SourceFactory, \
-    UserFactory
+    UserFactory, desk_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,11 @@ def page(pk):
 
 @pytest.fixture
 def people(db):
-    groups = roles_ensure()
-
     def person(name, role):
-        user = UserFactory(username=name, is_staff=True)
-        if role:
-            user.groups.add(groups[role])
+        user = desk_user(name, role)
         client = Client()
         client.force_login(user)
-        return type(user).objects.get(pk=user.pk), client
+        return user, client
 
     return {name: person(name, role) for name, role in [
         ("rita", REPORTER), ("fiona", FACT_CHECKER), ("felix", FACT_CHECKER),

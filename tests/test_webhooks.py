@@ -29,9 +29,9 @@ import claims.admin_webhooks  # noqa: F401 - registers the admin pages (claims.a
 from claims import review, tasks, webhooks
 from claims.api.auth import client_create
 from claims.models import WebhookDelivery, WebhookEndpoint
-from claims.roles import EDITOR, FACT_CHECKER, roles_ensure
+from claims.roles import EDITOR, FACT_CHECKER
 from tests.conftest import require
-from tests.factories import ClaimFactory, UserFactory
+from tests.factories import ClaimFactory, UserFactory, desk_user, publish_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -142,24 +142,14 @@ def reader(db):
 
 @pytest.fixture
 def desk(db):
-    groups = roles_ensure()
-    checker = UserFactory(username="checker")
-    checker.groups.add(groups[FACT_CHECKER])
-    editor = UserFactory(username="editor")
-    editor.groups.add(groups[EDITOR])
-    return {"checker": type(checker).objects.get(pk=checker.pk),
-            "editor": type(editor).objects.get(pk=editor.pk)}
+    return {"checker": desk_user("checker", FACT_CHECKER), "editor": desk_user("editor", EDITOR)}
 
 
 def publish(claim, desk, capture, verdict="false"):
     """Drive a claim through the review services to published, running what is sent on commit."""
-    review.claim_take(claim=claim, user=desk["checker"])
-    review.evidence_add(claim=claim, user=desk["checker"], url="https://records.example.org/log",
-                        note="The daily log", stance="refutes")
-    review.claim_submit(claim=claim, user=desk["checker"], verdict=verdict,
-                        rationale="The port's log shows 31 ships.")
     with capture(execute=True):
-        return review.claim_publish(claim=claim, user=desk["editor"])
+        return publish_claim(claim, checker=desk["checker"], editor=desk["editor"],
+                             verdict=verdict)
 
 
 def make_due(delivery):
@@ -256,8 +246,7 @@ def test_it_connects_to_the_checked_address_and_names_the_host(
 def tls_receiver(tmp_path, dns, monkeypatch):
     """An https receiver for hooks.local.test (127.0.0.1), its certificate trusted as a
     public CA's would be."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+    require(shutil.which("openssl") is not None, "openssl is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-keyout", str(key), "-out", str(cert), "-subj", "/CN=hooks.local.test",

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from claims.api import views
+from claims.api import views, webhooks
 from claims.api.errors import not_found_json
 
 app_name = "api"
@@ -15,12 +15,7 @@ router.register("claimreview", views.ClaimReviewFeedViewSet, basename="claimrevi
 router.register("propositions", views.PropositionViewSet, basename="proposition")
 router.register("factchecks", views.FactCheckViewSet, basename="factcheck")
 router.register("articles", views.ArticleViewSet, basename="article")
-try:  # the consumers' webhook endpoints
-    from claims.api import webhooks
-except ImportError:  # pragma: no cover - until the module lands
-    webhooks = None
-if webhooks is not None and hasattr(webhooks, "register"):
-    webhooks.register(router)
+webhooks.register(router)  # the consumers' webhook endpoints
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

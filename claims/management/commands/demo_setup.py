@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
