@@ -48,6 +48,10 @@ def _cached_index(name: str, state: tuple, rows) -> Index:
         return index
 
 
+# Ranks tie often (short texts sharing the same few words); the id breaks ties so that the
+# LIMIT keeps the same candidates on every pass: otherwise PostgreSQL's physical row order,
+# which moves whenever a row is rewritten, decides, and matching twice differs.
+
 def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
     """Claims of other articles that share words with ``claim`` (best first, at most limit)."""
     query_text = f"{claim.text} {sentence_of(claim)}"
@@ -61,7 +65,7 @@ def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
         query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
         vector = SearchVector("text", config="english")
         return list(others.annotate(v=vector).filter(v=query)
-                    .annotate(rank=SearchRank(vector, query)).order_by("-rank")
+                    .annotate(rank=SearchRank(vector, query)).order_by("-rank", "id")
                     .select_related("article", "claimant")[:limit])
     state = Claim.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
     index = _cached_index("claims", (state["n"], state["changed"]),
@@ -82,7 +86,7 @@ def factcheck_candidates(claim: Claim, limit: int) -> list[FactCheck]:
         query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
         vector = SearchVector("claim_reviewed", config="english")
         return list(FactCheck.objects.annotate(v=vector).filter(v=query)
-                    .annotate(rank=SearchRank(vector, query)).order_by("-rank")[:limit])
+                    .annotate(rank=SearchRank(vector, query)).order_by("-rank", "id")[:limit])
     state = FactCheck.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
     index = _cached_index("factchecks", (state["n"], state["changed"]),
                           FactCheck.objects.values_list("id", "claim_reviewed").iterator())
