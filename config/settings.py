@@ -146,6 +146,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",  # the browsable API, staff
     ],
     "DEFAULT_THROTTLE_CLASSES": ["claims.api.auth.ClientRateThrottle"],
+    # Anonymous readers are throttled per address: REMOTE_ADDR unless this many proxies of
+    # ours stand in front and append to X-Forwarded-For. Left unset, DRF would take the whole
+    # header as the address, and a client could pick a new one with every request.
+    "NUM_PROXIES": env_int("CLAIMTRACK_API_NUM_PROXIES", 0, minimum=0),
     "DEFAULT_THROTTLE_RATES": {
         # Anonymous readers, per address; token holders get their client's own rate.
         "anon": env_str("CLAIMTRACK_API_ANON_RATE", "120/min"),
@@ -235,6 +239,12 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 # --- Claimtrack -----------------------------------------------------------------------------
 # Largest article accepted, in bytes of UTF-8 text or HTML (a long feature is ~100 kB).
 CLAIMTRACK_ARTICLE_MAX_BYTES = env_int("CLAIMTRACK_ARTICLE_MAX_BYTES", 2_000_000, minimum=1000)
+# The largest API request body: an article's text or HTML at the limit, JSON-escaped (a byte
+# may take up to six, "\u0001"), plus room for the metadata. Django refuses bodies over
+# DATA_UPLOAD_MAX_MEMORY_SIZE on its own (2.5 MiB by default); the two agree, so an article
+# the API accepts is never refused below it, and anything over gets the API's JSON 413.
+CLAIMTRACK_API_MAX_BODY_BYTES = CLAIMTRACK_ARTICLE_MAX_BYTES * 6 + 65536
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, CLAIMTRACK_API_MAX_BODY_BYTES)
 # The sweep re-enqueues articles left pending or processing for longer than these.
 CLAIMTRACK_PENDING_TIMEOUT = env_int("CLAIMTRACK_PENDING_TIMEOUT", 600, minimum=1)
 # Longer than the hard task time limit: a task still running is never taken over.

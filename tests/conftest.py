@@ -49,6 +49,15 @@ def seed_text() -> str:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counts and the API's Last-Modified moments live in the cache: none carried
+    over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,14 +4,16 @@ writes need the right token; errors share one shape; bad submissions leave nothi
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
+from django.utils.http import http_date
 
 from claims import review
 from claims.api.auth import client_create
 from claims.models import Article, Claim, ClaimLink, Proposition
-from claims.roles import EDITOR, FACT_CHECKER, roles_ensure
+from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory, desk_user, publish_claim
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +72,47 @@ def test_outside_the_desk_only_published_claims_are_listed(personas, claims, who
 
 def test_desk_staff_see_claims_in_every_state(personas, claims):
     assert ids(personas["staff"].get("/api/v1/claims/")) == {c.pk for c in claims.values()}
+
+
+def test_a_reporter_signed_in_sees_what_the_public_sees(personas, claims):
+    """Reporters list claims in the admin but may not read a review (rationale, evidence):
+    the API shows them published claims only."""
+    reporter = Client()
+    reporter.force_login(desk_user("reporter", REPORTER))
+    assert ids(reporter.get("/api/v1/claims/")) == {claims["published"].pk}
+    assert reporter.get(f"/api/v1/claims/{claims['in_review'].pk}/").status_code == 404
+
+
+def test_staff_pages_through_drafts_without_a_publication_date(personas, claims):
+    for _ in range(3):
+        ClaimFactory()
+    staff, seen, page = personas["staff"], [], "/api/v1/claims/?page_size=2"
+    while page:
+        response = staff.get(page)
+        assert response.status_code == 200, response.content
+        seen += ids_of(response.json())
+        page = response.json()["next"]
+    assert sorted(seen) == sorted(Claim.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("who", ["anonymous", "staff"])
+@pytest.mark.parametrize("ordering", ["checkworthiness", "-checkworthiness", "published_at",
+                                      "updated_at", "-id"])
+def test_every_ordering_pages_to_the_end(personas, claims, who, ordering):
+    """Cursor pages start after the last row's ordering value: an ordering that can be null
+    is not offered (it was a 500 on the second page), and an unknown one falls back."""
+    for number in range(4):
+        publish(ClaimFactory(checkworthiness=None if number % 2 else 0.5))
+    client, seen = personas[who], []
+    page = f"/api/v1/claims/?page_size=2&ordering={ordering}"
+    while page:
+        response = client.get(page)
+        assert response.status_code == 200, response.content
+        seen += ids_of(response.json())
+        page = response.json()["next"]
+    expected = Claim.objects.all() if who == "staff" else Claim.objects.filter(
+        status=Claim.Status.PUBLISHED)
+    assert sorted(seen) == sorted(expected.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize("who", ["anonymous", "read", "submit"])
@@ -143,17 +186,101 @@ def ids_of(page):
 # --- conditional requests ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/api/v1/claims/", "detail", "/api/v1/claimreview/"])
-def test_etags_and_last_modified_answer_304(personas, claims, path):
-    path = f"/api/v1/claims/{claims['published'].pk}/" if path == "detail" else path
+@pytest.fixture
+def clock(monkeypatch):
+    """The API's clock for Last-Modified, moved by hand: ``clock.now`` in seconds."""
+    from claims.api import views
+
+    moment = SimpleNamespace(now=1_800_000_000.25)
+    monkeypatch.setattr(views, "clock", lambda: moment.now)
+    return moment
+
+
+def conditional(client, path, response):
+    """(status of If-None-Match, status of If-Modified-Since) with the response's validators."""
+    return (client.get(path, HTTP_IF_NONE_MATCH=response["ETag"]).status_code,
+            client.get(path, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/claims/", "detail", "/api/v1/claimreview/",
+                                  "/api/v1/claims/?verdict=false", "proposition"])
+def test_etags_and_last_modified_answer_304(personas, claims, clock, path):
+    proposition = Proposition.objects.create(text="Ships", first_claim=claims["published"])
+    ClaimLink.objects.create(claim=claims["published"], proposition=proposition,
+                             relation="supports", score=0.9, method="test")
+    path = {"detail": f"/api/v1/claims/{claims['published'].pk}/",
+            "proposition": f"/api/v1/propositions/{proposition.pk}/"}.get(path, path)
     anonymous = personas["anonymous"]
+    seen = anonymous.get(path)
+    assert seen.status_code == 200 and seen["ETag"] and seen["Last-Modified"]
+    assert seen["Last-Modified"] == http_date(1_800_000_000)
+    # Nothing was known of this URL before: the date may be shared with an earlier body
+    # (HTTP dates count seconds), so only the ETag answers 304 for it ...
+    assert conditional(anonymous, path, seen) == (304, 200)
+    clock.now += 1
+    # ... until a request in a later second dates it exactly.
     first = anonymous.get(path)
-    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
-    assert anonymous.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    assert anonymous.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
-    # A change to the claim changes both.
-    Claim.objects.filter(pk=claims["published"].pk).update(rationale="Revised.")
-    assert anonymous.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    assert first["Last-Modified"] == http_date(1_800_000_001) and first["ETag"] == seen["ETag"]
+    assert conditional(anonymous, path, first) == (304, 304)
+    # Another claim published: the lists change, the details do not.
+    publish(ClaimFactory(kind=Claim.Kind.QUOTE))
+    clock.now += 1
+    listed = path.split("?")[0] in ("/api/v1/claims/", "/api/v1/claimreview/")
+    assert conditional(anonymous, path, first) == ((200, 200) if listed else (304, 304))
+
+
+def test_last_modified_sees_changes_that_touch_no_row_of_the_body(personas, claims, clock):
+    """A claim joining a proposition, and leaving it, changes the claim's body but none of
+    its rows' timestamps."""
+    published, anonymous = claims["published"], personas["anonymous"]
+    proposition = Proposition.objects.create(text="Ships", first_claim=published)
+    link = ClaimLink.objects.create(claim=published, proposition=proposition,
+                                    relation="supports", score=0.9, method="test")
+    paths = (f"/api/v1/claims/{published.pk}/", "/api/v1/claims/",
+             f"/api/v1/propositions/{proposition.pk}/")
+    for path in paths:
+        anonymous.get(path)
+    clock.now += 5
+    before = {path: anonymous.get(path) for path in paths[:2]}
+    assert all(conditional(anonymous, path, r) == (304, 304) for path, r in before.items())
+    clock.now += 5
+    ClaimLink.objects.filter(pk=link.pk).update(status=ClaimLink.Status.REJECTED,
+                                                updated_at=link.updated_at)
+    assert anonymous.get(paths[2]).status_code == 404
+    for path, response in before.items():
+        assert conditional(anonymous, path, response) == (200, 200), path
+        now = anonymous.get(path)
+        assert now["Last-Modified"] == http_date(1_800_000_010)
+        assert conditional(anonymous, path, now) == (304, 304)
+
+
+def test_two_changes_within_a_second_are_never_a_stale_304(personas, claims, clock):
+    anonymous, published = personas["anonymous"], claims["published"]
+    path = f"/api/v1/claims/{published.pk}/"
+    anonymous.get(path)
+    clock.now += 3  # 1_800_000_003.25
+    Claim.objects.filter(pk=published.pk).update(rationale="First revision.")
+    copy = anonymous.get(path)  # the first change in its second: dated exactly
+    assert conditional(anonymous, path, copy) == (304, 304)
+    clock.now += 0.5  # the same second
+    Claim.objects.filter(pk=published.pk).update(rationale="Second revision.")
+    again = anonymous.get(path)
+    assert again["Last-Modified"] == copy["Last-Modified"]  # HTTP dates have no finer grain
+    assert conditional(anonymous, path, copy) == (200, 200)  # ... yet the copy is stale
+    clock.now += 1  # a later second: the body is dated anew and exact again
+    fresh = anonymous.get(path)
+    assert fresh["Last-Modified"] == http_date(1_800_000_004)
+    assert conditional(anonymous, path, fresh) == (304, 304)
+
+
+def test_staff_and_the_public_have_their_own_dates(personas, claims, clock):
+    path = "/api/v1/claims/"
+    public = personas["anonymous"].get(path)
+    clock.now += 2
+    desk = personas["staff"].get(path)
+    assert desk["ETag"] != public["ETag"]
+    assert desk["Last-Modified"] != public["Last-Modified"]
+    assert "Cookie" in public["Vary"] and "Authorization" in public["Vary"]
 
 
 # --- ClaimReview ------------------------------------------------------------------------------
@@ -206,6 +333,33 @@ def test_propositions_show_only_published_members(personas, claims):
     assert [m["id"] for m in members["supports"]] == [claims["published"].pk]
     assert members["contradicts"] == []
     assert personas["anonymous"].get(f"/api/v1/propositions/{hidden.pk}/").status_code == 404
+
+
+def test_a_proposition_first_seen_in_a_draft_shows_none_of_its_words(personas, claims):
+    draft = ClaimFactory(text="The minister secretly sold the lighthouse to a casino.")
+    published = claims["published"]
+    proposition = Proposition.objects.create(text=draft.text, first_claim=draft,
+                                             first_seen_at="2020-01-01T00:00:00Z")
+    for claim in (draft, published):
+        ClaimLink.objects.create(claim=claim, proposition=proposition, relation="supports",
+                                 score=0.9, method="test")
+    for who in ("anonymous", "read"):
+        body = personas[who].get(f"/api/v1/propositions/{proposition.pk}/").json()
+        assert body["text"] == published.text
+        assert body["first_seen_at"] != "2020-01-01T00:00:00Z"
+        listed = personas[who].get("/api/v1/propositions/").content.decode()
+        assert "casino" not in listed and "2020-01-01" not in listed
+        assert ids(personas[who].get("/api/v1/propositions/", {"search": "casino"})) == set()
+        assert ids(personas[who].get("/api/v1/propositions/",
+                                     {"search": published.text.split()[1]})) == {proposition.pk}
+    staff = personas["staff"].get(f"/api/v1/propositions/{proposition.pk}/").json()
+    assert staff["text"] == draft.text
+    assert ids(personas["staff"].get("/api/v1/propositions/", {"search": "casino"})) == {
+        proposition.pk}
+    # Once its first claim is published, the proposition speaks in its own words.
+    publish(draft)
+    body = personas["anonymous"].get(f"/api/v1/propositions/{proposition.pk}/").json()
+    assert body["text"] == draft.text and body["first_seen_at"].startswith("2020-01-01")
 
 
 # --- writes and auth --------------------------------------------------------------------------
@@ -292,9 +446,10 @@ def test_a_duplicate_submission_is_a_conflict_pointing_at_the_first(personas):
     assert again.status_code == 409
     assert again.json()["error"]["fields"]["existing"] == [first["status_url"]]
     assert Article.objects.count() == 1
-    # Another client learns it is a duplicate, not where the first one is.
+    # Another client learns it is a duplicate, not where the first one is, nor its number.
     elsewhere = submit(personas["other_submit"], text=STORY)
     assert elsewhere.status_code == 409 and "fields" not in elsewhere.json()["error"]
+    assert str(first["id"]) not in elsewhere.json()["error"]["message"]
 
 
 def test_html_submissions_drop_scripts(personas):
@@ -311,6 +466,39 @@ def test_megabytes_are_refused_before_parsing(personas, settings):
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
     response = submit(personas["submit"], text=STORY + " more" * 3000)
     assert response.status_code == 413
+    assert not Article.objects.exists()
+
+
+def test_a_body_over_djangos_own_limit_is_a_json_413(personas, settings):
+    """Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE by itself (an HTML 400 before);
+    the default limits agree, so only a lowered Django limit reaches this."""
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE >= settings.CLAIMTRACK_API_MAX_BODY_BYTES
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000
+    response = submit(personas["submit"], text=STORY * 40)
+    assert response.status_code == 413 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "too_large"
+    assert not Article.objects.exists()
+
+
+def test_an_article_at_the_limit_is_accepted(personas, settings):
+    """An article just under the text limit whose JSON escapes make the body several times
+    larger than Django's default limit (2.5 MiB)."""
+    limit = settings.CLAIMTRACK_ARTICLE_MAX_BYTES
+    line = "Le comité a déclaré que « la récolte » était réduite de 40 %. "
+    text = line * ((limit - 1000) // len(line.encode()))
+    body = json.dumps({"text": text, "title": "Long", "source": "Le Quotidien"}).encode()
+    assert len(body) > 2_621_440
+    response = personas["submit"].post("/api/v1/articles/", data=body,
+                                       content_type="application/json")
+    assert response.status_code == 202, response.content[:300]
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e9"])
+def test_a_nonsense_content_length_is_a_4xx(personas, length):
+    response = personas["submit"].post("/api/v1/articles/", data=json.dumps({"text": STORY}),
+                                       content_type="application/json", CONTENT_LENGTH=length)
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]["code"]
     assert not Article.objects.exists()
 
 
@@ -338,6 +526,18 @@ def test_throttling_per_token(db, settings):
     codes = [api.get("/api/v1/claims/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert Client().get("/api/v1/claims/").status_code == 200  # others are not slowed
+
+
+def test_anonymous_throttling_ignores_a_forged_forwarded_for(db, monkeypatch):
+    """Without proxies declared (CLAIMTRACK_API_NUM_PROXIES), X-Forwarded-For is the client's
+    own say: a new value per request must not be a new allowance."""
+    from claims.api.auth import ClientRateThrottle
+
+    monkeypatch.setattr(ClientRateThrottle, "THROTTLE_RATES",
+                        {**ClientRateThrottle.THROTTLE_RATES, "anon": "2/min"})
+    codes = [Client(HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").get("/api/v1/claims/").status_code
+             for n in range(3)]
+    assert codes == [200, 200, 429]
 
 
 def test_the_schema_and_docs_are_served(db):

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
@@ -46,7 +47,18 @@ def _validation_code(fields) -> str:
     return "invalid"
 
 
+def too_large(length: int | None = None) -> Response:
+    limit = settings.CLAIMTRACK_API_MAX_BODY_BYTES
+    size = f"{length:,} bytes" if length else "larger than allowed"
+    return api_error(413, "too_large", f"The request body is {size}; the API takes at most "
+                     f"{limit:,} bytes (an article's text may be at most "
+                     f"{settings.CLAIMTRACK_ARTICLE_MAX_BYTES:,} bytes).")
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE): otherwise its HTML 400.
+        return too_large()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from django.urls import reverse
 from rest_framework import serializers
@@ -182,11 +183,32 @@ class PropositionSidesSerializer(serializers.Serializer):
 
 
 class PropositionSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField()
+    first_seen_at = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
 
     class Meta:
         model = Proposition
         fields = ["id", "text", "first_seen_at", "members", "updated_at"]
+
+    # A proposition's text and date are its first claim's. Where that claim is not visible (a
+    # draft, or since deleted), they come from its earliest visible member instead: the
+    # draft's words and date stay on the desk. ``live_links`` are the visible members, in
+    # order of publication (views.PropositionViewSet).
+    def _shows_own(self, proposition) -> bool:
+        return bool(self.context.get("desk")) or (
+            proposition.first_claim_status == Claim.Status.PUBLISHED)
+
+    def get_text(self, proposition) -> str:
+        if self._shows_own(proposition) or not proposition.live_links:
+            return proposition.text
+        return proposition.live_links[0].claim.text
+
+    def get_first_seen_at(self, proposition) -> datetime | None:
+        if self._shows_own(proposition) or not proposition.live_links:
+            return proposition.first_seen_at
+        return min(link.claim.article.published_at or link.claim.article.created_at
+                   for link in proposition.live_links)
 
     def get_members(self, proposition) -> PropositionSidesSerializer:
         request = self.context.get("request")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import timezone as dt_timezone
 
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +23,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -28,7 +31,7 @@ from claims import services
 from claims.api import claimreview
 from claims.api.access import sees_everything, visible_articles, visible_claims
 from claims.api.auth import client_of, has_scope
-from claims.api.errors import ApiAutoSchema, ApiErrorSerializer, api_error
+from claims.api.errors import ApiAutoSchema, ApiErrorSerializer, api_error, too_large
 from claims.api.pagination import IdCursor
 from claims.api.serializers import (
     ArticleStatusSerializer,
@@ -40,46 +43,70 @@ from claims.api.serializers import (
 from claims.errors import ArticleTooLarge, DuplicateArticle, IngestError
 from claims.models import Claim, ClaimLink, FactCheck, Proposition, Verdict
 
+clock = time.time  # tests move it
+
+
 # --- conditional requests ---------------------------------------------------------------------
 
 
 class ConditionalMixin:
-    """ETag (a hash of the body) and Last-Modified (the newest ``updated_at`` of the rows) on
-    list and detail; ``If-None-Match`` / ``If-Modified-Since`` answer 304.
+    """ETag and Last-Modified on list and detail; ``If-None-Match`` / ``If-Modified-Since``
+    answer 304.
 
-    If-Modified-Since is decided before anything is serialised; If-None-Match, which takes
-    precedence (RFC 9110), after — it saves the transfer, and it is exact.
+    The ETag is a hash of the body, so it is exact. Last-Modified is when this URL, for this
+    audience, began to answer with the body it answers with now. The newest ``updated_at``
+    among the rows would miss what changes a body without touching them (a member joining a
+    proposition, a related claim published, a claim leaving a filtered list or deleted), and a
+    client would keep a stale copy on a 304. The moment is kept in the shared cache; when it is
+    gone it is now (a 200, never a stale 304).
+
+    HTTP dates count whole seconds. A moment is *exact* when the body before it began in an
+    earlier second: a copy dated that second can only be this body. When the body changed twice
+    within one second the date is ambiguous, and only a later date counts as fresh until the
+    moment is stamped anew, in a later second, by the next request.
     """
 
     conditional_requests = True  # ApiAutoSchema documents the 304
+    representation_ttl = 30 * 24 * 3600
 
-    def _last_modified(self, queryset):
-        return queryset.aggregate(last=Max("updated_at"))["last"]
+    def _representation_since(self, request, etag) -> tuple[int, bool]:
+        audience = "desk" if sees_everything(request) else "public"
+        key = "api-repr:" + hashlib.sha256(
+            f"{audience} {request.get_full_path()}".encode()).hexdigest()
+        now = clock()
+        known = cache.get(key)
+        if known and known[0] == etag:
+            since, exact = known[1], known[2]
+            if exact or int(since) == int(now):
+                return int(since), exact
+            exact = True  # stamped anew: the last moment was in an earlier second
+        else:
+            exact = bool(known) and int(known[1]) < int(now)
+        cache.set(key, (etag, now, exact), self.representation_ttl)
+        return int(now), exact
 
-    def _conditional(self, request, last_modified, produce):
-        if_none_match = request.headers.get("If-None-Match")
-        if not if_none_match and last_modified is not None:
-            since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-            if since is not None and int(last_modified.timestamp()) <= since:
-                return self._stamp(Response(status=status.HTTP_304_NOT_MODIFIED), None,
-                                   last_modified)
+    def _conditional(self, request, produce):
         response = produce()
         if response.status_code != 200:
             return response
         body = json.dumps(response.data, sort_keys=True, default=str).encode("utf-8")
         etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
-        if if_none_match and etag in {tag.strip().removeprefix("W/")
-                                      for tag in if_none_match.split(",")} | (
-                {etag} if if_none_match.strip() == "*" else set()):
+        since, exact = self._representation_since(request, etag)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match:  # takes precedence over If-Modified-Since (RFC 9110 13.2.2)
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            fresh = etag in tags or if_none_match.strip() == "*"
+        else:
+            copy = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+            fresh = copy is not None and (since < copy or (exact and since == copy))
+        if fresh:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
-        return self._stamp(response, etag, last_modified)
+        return self._stamp(response, etag, since)
 
     @staticmethod
-    def _stamp(response, etag, last_modified):
-        if etag:
-            response["ETag"] = etag
-        if last_modified is not None:
-            response["Last-Modified"] = http_date(last_modified.timestamp())
+    def _stamp(response, etag, since):
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(since)
         # Private: what a request sees depends on who asks (staff sessions see more).
         response["Cache-Control"] = "private, no-cache"
         response["Vary"] = "Authorization, Cookie"
@@ -87,12 +114,9 @@ class ConditionalMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        return self._conditional(request, self._last_modified(queryset),
-                                 lambda: self._page(queryset))
+        return self._conditional(request, lambda: self._page(queryset))
 
     def _page(self, queryset):
-        """ListModelMixin.list on the queryset already filtered for Last-Modified (filtering
-        again would build and validate the filter form a second time)."""
         page = self.paginate_queryset(queryset)
         if page is None:
             return Response(self.get_serializer(queryset, many=True).data)
@@ -100,8 +124,7 @@ class ConditionalMixin:
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        return self._conditional(request, instance.updated_at,
-                                 lambda: Response(self.get_serializer(instance).data))
+        return self._conditional(request, lambda: Response(self.get_serializer(instance).data))
 
 
 class ReadOnly(permissions.BasePermission):
@@ -225,8 +248,21 @@ class ClaimViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [ReadOnly]
     filterset_class = ClaimFilter
     search_fields = ["text", "claimant__name", "article__title"]
-    ordering_fields = ["published_at", "updated_at", "id", "checkworthiness"]
-    ordering = ["-published_at", "-id"]
+
+    # Cursor pages position on the first ordering field, which therefore may never be null
+    # (a null position broke the next page): published_at only where every claim is
+    # published; desk staff, who see drafts too, page by updated_at.
+    @property
+    def ordering_fields(self):
+        if sees_everything(self.request):
+            return ["updated_at", "id"]
+        return ["published_at", "updated_at", "id"]
+
+    @property
+    def ordering(self):
+        if sees_everything(self.request):
+            return ["-updated_at", "-id"]
+        return ["-published_at", "-id"]
 
     def get_queryset(self):
         return claim_queryset(self.request)
@@ -243,7 +279,7 @@ class ClaimViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         claim = self.get_object()
         if claim.status != Claim.Status.PUBLISHED:
             return api_error(404, "not_found", "Only published claims have a ClaimReview.")
-        return self._conditional(request, claim.updated_at, lambda: Response(
+        return self._conditional(request, lambda: Response(
             claimreview.claim_review(claim, request=request),
             content_type="application/ld+json"))
 
@@ -279,6 +315,24 @@ class ClaimReviewFeedViewSet(ConditionalMixin, mixins.ListModelMixin, viewsets.G
 # --- propositions and fact-checks -------------------------------------------------------------
 
 
+class PropositionSearch(filters.SearchFilter):
+    """Searches the words a caller is shown. Outside the desk that is a proposition's own text
+    only where its first claim is published (the serializer shows another member's
+    otherwise), and the text of its published members: a draft's words find nothing."""
+
+    def filter_queryset(self, request, queryset, view):
+        if sees_everything(request):
+            return super().filter_queryset(request, queryset, view)
+        published = Claim.Status.PUBLISHED
+        for term in self.get_search_terms(request):
+            member = (ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+                      .filter(proposition=OuterRef("pk"), claim__status=published,
+                              claim__text__icontains=term))
+            queryset = queryset.filter(Q(first_claim__status=published, text__icontains=term)
+                                       | Q(Exists(member)))
+        return queryset
+
+
 @extend_schema(tags=["propositions"])
 class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """Statements several claims share, with the claims on each side (published ones)."""
@@ -286,8 +340,10 @@ class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     schema = ApiAutoSchema()
     serializer_class = PropositionSerializer
     permission_classes = [ReadOnly]
+    filter_backends = [PropositionSearch, filters.OrderingFilter]
     search_fields = ["text"]
-    ordering_fields = ["first_seen_at", "updated_at", "id"]
+    # Not first_seen_at: it can be null, and cursor pages cannot start after a null.
+    ordering_fields = ["updated_at", "id"]
     ordering = ["-id"]
     pagination_class = IdCursor
 
@@ -295,13 +351,15 @@ class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
         members = (live.filter(claim__in=visible_claims(self.request))
                    .select_related("claim__article__source", "claim__claimant")
-                   .order_by("claim__article__published_at", "claim__start"))
+                   .order_by("claim__article__published_at", "claim__start", "claim_id"))
         return (Proposition.objects.filter(merged_into__isnull=True,
                                            links__in=members).distinct()
+                .annotate(first_claim_status=F("first_claim__status"))
                 .prefetch_related(Prefetch("links", queryset=members, to_attr="live_links")))
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "visible": visibility(self.request)}
+        return {**super().get_serializer_context(), "visible": visibility(self.request),
+                "desk": sees_everything(self.request)}
 
 
 @extend_schema(tags=["fact-checks"])
@@ -362,12 +420,14 @@ class ArticleViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin,
         413: OpenApiResponse(ApiErrorSerializer, description="too_large: over "
                              "CLAIMTRACK_ARTICLE_MAX_BYTES.")})
     def create(self, request, *args, **kwargs):
-        # Refuse an oversized body before parsing it (the text limit plus room for JSON).
-        limit = settings.CLAIMTRACK_ARTICLE_MAX_BYTES
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > limit * 2 + 65536:
-            return api_error(413, "too_large", f"The request is {length:,} bytes; an article "
-                             f"may be at most {limit:,} bytes.")
+        # Refuse an oversized body before reading it. A Content-Length that is not a number
+        # is left to the parser, which reads nothing then (an empty body: 400).
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.CLAIMTRACK_API_MAX_BODY_BYTES:
+            return too_large(length)
         serializer = ArticleSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -378,12 +438,14 @@ class ArticleViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                 html=data.get("html"), url=data.get("url") or None,
                 published_at=data.get("published_at"))
         except DuplicateArticle as exc:
+            # Where the first copy is, only for one the caller may see: the message names no
+            # id (another client's article number is none of this one's business).
             fields = None
-            existing = visible_articles(request).filter(pk=exc.existing_id).first()
-            if existing is not None:
+            if visible_articles(request).filter(pk=exc.existing_id).exists():
                 fields = {"existing": [request.build_absolute_uri(
-                    f"{request.path.rstrip('/')}/{existing.pk}/")]}
-            return api_error(409, "duplicate", exc.message, fields)
+                    reverse("api:article-detail", args=[exc.existing_id]))]}
+            return api_error(409, "duplicate", "This article is already stored (the same text "
+                             "or the same URL).", fields)
         except ArticleTooLarge as exc:
             return api_error(413, exc.code, exc.message)
         except IngestError as exc:
