@@ -361,17 +361,46 @@ class ClaimAdmin(admin.ModelAdmin):
             review_fields.append("note")
         if self.has_change_permission(request, obj):
             review_fields.append("version")
+        across = ["supporting", "contradicting", "related_neutral", "previously_checked"]
+        history = ["verdict_history", "trail"]
+        review_fields, across, history = self._readable(
+            request.user, obj, review_fields, across, history)
         return [
             (None, {"fields": ["in_context", "claimant", "cue", "kind", "signals"]}),
             ("Review", {"fields": review_fields}),
-            ("Across sources", {"fields": ["supporting", "contradicting", "related_neutral",
-                                           "previously_checked"]}),
-            ("History", {"fields": ["verdict_history", "trail"]}),
+            *([("Across sources", {"fields": across})] if across else []),
+            *([("History", {"fields": history})] if history else []),
             ("Extraction", {"classes": ["collapse"],
                             "fields": ["article_link", "claimant_mention", "kind_cue_words",
                                        "negated", "hedged", "checkworthiness", "text", "start",
                                        "end", "extractor_version", "stale"]}),
         ]
+
+    # What each read-only part of the claim page reveals, and the permission that reads it.
+    # Reporters may list and flag claims but not read a review in progress: its working
+    # verdict and rationale, evidence, internal trail and the desk's links stay hidden from
+    # them until the claim is published (what is published, anyone may read).
+    READ_NEEDS = {
+        "current_verdict": "claims.view_verdictversion",
+        "evidence_list": "claims.view_evidence",
+        "verdict_history": "claims.view_verdictversion",
+        "trail": "claims.view_reviewevent",
+        "supporting": "claims.view_claimlink",
+        "contradicting": "claims.view_claimlink",
+        "related_neutral": "claims.view_claimlink",
+        "previously_checked": "claims.view_factcheck",
+    }
+    PUBLIC_ONCE_PUBLISHED = {"current_verdict", "evidence_list", "verdict_history"}
+
+    def _readable(self, user, obj, *groups):
+        published = obj.status == Claim.Status.PUBLISHED
+
+        def readable(name):
+            needed = self.READ_NEEDS.get(name)
+            return (needed is None or user.has_perm(needed)
+                    or (published and name in self.PUBLIC_ONCE_PUBLISHED))
+
+        return tuple([name for name in group if readable(name)] for group in groups)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -770,11 +799,23 @@ class PropositionAdmin(admin.ModelAdmin):
         if request.method == "POST":
             if not may_accept:
                 raise PermissionDenied
-            claim = Claim.objects.filter(pk=request.POST.get("claim")).first()
-            if form.is_valid() and claim is not None:
+            # The claim must be one of this proposition's members, and its verdict is the one
+            # suggested for it (the posted "suggested" is only checked against it): a number
+            # that is not a claim id, or another proposition's claim, is refused plainly.
+            suggestion = None
+            if form.is_valid():
+                wanted = request.POST.get("claim", "")
+                suggestion = next((s for s in review.proposition_verdict_suggestions(
+                    proposition=proposition, verdict=form.cleaned_data["verdict"])
+                    if str(s.claim.pk) == wanted), None)
+            if suggestion is None or request.POST.get("suggested") != suggestion.verdict:
+                self.message_user(request, "That claim has no such suggestion on this "
+                                  "proposition; nothing was changed.", messages.ERROR)
+            else:
+                claim = suggestion.claim
                 try:
                     review.suggestion_accept(
-                        claim=claim, user=request.user, verdict=request.POST.get("suggested"),
+                        claim=claim, user=request.user, verdict=suggestion.verdict,
                         rationale=form.cleaned_data["rationale"])
                     self.message_user(request, format_html(
                         "Draft verdict set on “{}”: <a href=\"{}\">review and submit it</a>.",

@@ -87,7 +87,10 @@ class ClaimReviewForm(forms.ModelForm):
         link = self.data.get("_link", "")
         done = []
         if link:
-            return self._decide_link(link, user)
+            # A link's confirm/reject button also keeps what was typed on the page (a draft
+            # verdict, evidence): it is a submit button of the same form.
+            done.append(self._decide_link(link, user))
+            pressed = ""
 
         def expected():
             nonlocal version

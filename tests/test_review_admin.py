@@ -344,3 +344,67 @@ def test_a_reporter_sees_suggestions_but_cannot_accept_them(people, proposition)
                             "rationale": ""}).status_code == 403
     allegation.refresh_from_db()
     assert allegation.verdict == ""
+
+
+def test_a_reporter_does_not_read_a_review_in_progress(people):
+    """Reporters list and flag claims; the working verdict, rationale, evidence, trail and the
+    desk's links stay hidden from them until the claim is published."""
+    fiona_user, _ = people["fiona"]
+    claim, other = ClaimFactory(), ClaimFactory()
+    ClaimLink.objects.create(claim=claim, target_claim=other, relation="contradicts",
+                             score=0.8, method="test")
+    review.claim_take(claim=claim, user=fiona_user)
+    review.evidence_add(claim=claim, user=fiona_user, url="https://secret.example.org/leak",
+                        note="Confidential source")
+    review.claim_draft(claim=claim, user=fiona_user, verdict="false",
+                       rationale="Working theory: the minister lied.")
+    _, rita = people["rita"]
+    html = rita.get(page(claim.pk)).content.decode()
+    for secret in ("secret.example.org", "Confidential source", "Working theory",
+                   other.text, "Review trail", "Contradicting"):
+        assert secret not in html, secret
+    assert claim.text in html  # the claim itself, in context, is the reporter's to read
+    fiona_html = people["fiona"][1].get(page(claim.pk)).content.decode()
+    assert "secret.example.org" in fiona_html and other.text in fiona_html
+
+
+def test_a_reporter_reads_what_is_published(people):
+    from tests.factories import publish_claim
+
+    claim = publish_claim(ClaimFactory(), checker=people["fiona"][0], editor=people["edith"][0])
+    html = people["rita"][1].get(page(claim.pk)).content.decode()
+    assert "log shows 31 ships" in html and claim.evidence.get().url in html
+
+
+def test_deciding_a_link_keeps_the_draft_typed_on_the_page(people):
+    fiona_user, fiona = people["fiona"]
+    one, other = ClaimFactory(), ClaimFactory()
+    link = ClaimLink.objects.create(claim=one, target_claim=other, relation="supports",
+                                    score=0.8, method="test")
+    review.claim_take(claim=one, user=fiona_user)
+    response = post(fiona, one, new_verdict="mostly_false", new_rationale="Typed, then a link.",
+                    evidence_url="https://records.example.org/typed", evidence_note="",
+                    evidence_stance="refutes", _link=f"{link.pk}:confirmed")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    one.refresh_from_db()
+    link.refresh_from_db()
+    assert link.status == "confirmed"
+    assert (one.verdict, one.rationale) == ("mostly_false", "Typed, then a link.")
+    assert one.evidence.get().url == "https://records.example.org/typed"
+
+
+@pytest.mark.parametrize("claim_field, suggested", [
+    ("nonsense", "true"), ("other", "true"), ("allegation", "mostly_true")])
+def test_accepting_a_suggestion_refuses_what_was_not_suggested(people, proposition,
+                                                               claim_field, suggested):
+    prop, allegation, _ = proposition
+    outsider = ClaimFactory()
+    posted = {"nonsense": "12abc", "other": outsider.pk, "allegation": allegation.pk}
+    rate = reverse("admin:claims_proposition_rate", args=[prop.pk])
+    response = people["fiona"][1].post(rate, {
+        "claim": posted[claim_field], "suggested": suggested, "verdict": "true",
+        "rationale": "Confirmed by satellite images."}, follow=True)
+    assert response.status_code == 200
+    assert "nothing was changed" in response.content.decode()
+    assert not Claim.objects.exclude(verdict="").exists()
+    assert not Claim.objects.exclude(status=S.NEW).exists()
