@@ -243,6 +243,21 @@ class FactCheckedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CorrectionFilter(admin.SimpleListFilter):
+    """Published claims whose correction waits for a second editor."""
+
+    title = "correction awaiting approval"
+    parameter_name = "correction"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(correction_proposed_at__isnull=False)
+        return queryset
+
+
 class PropositionFilter(admin.SimpleListFilter):
     """Claims of one proposition; reached from the proposition page (too many to list)."""
 
@@ -271,7 +286,8 @@ class ClaimAdmin(admin.ModelAdmin):
     list_display = ["claim_text", "claimant_name", "kind", "signals", "status", "assigned_to",
                     "source", "published"]
     list_filter = [
-        "status", AssignmentFilter, "kind", DenialsFilter, FactCheckedFilter, "flagged",
+        "status", AssignmentFilter, CorrectionFilter, "kind", DenialsFilter, FactCheckedFilter,
+        "flagged",
         PropositionFilter,
         ("claimant", admin.RelatedOnlyFieldListFilter),
         ("article__source", admin.RelatedOnlyFieldListFilter),
@@ -289,7 +305,7 @@ class ClaimAdmin(admin.ModelAdmin):
         css = {"all": ["claims/admin.css"]}
 
     readonly_fields = [
-        "evidence_list", "verdict_history", "trail", "in_context", "supporting", "contradicting", "related_neutral", "previously_checked",
+        "evidence_list", "verdict_history", "trail", "in_context", "pending_correction", "supporting", "contradicting", "related_neutral", "previously_checked",
         "signals",
         "review_state", "current_verdict", "claimant", "claimant_mention", "cue", "kind",
         "kind_cue_words", "negated", "hedged", "checkworthiness", "article_link", "text",
@@ -334,7 +350,8 @@ class ClaimAdmin(admin.ModelAdmin):
             "draft": status == Claim.Status.IN_REVIEW and obj.assigned_to_id == user.pk
             and user.has_perm("claims.propose_verdict"),
             "correct": "correct" in transitions,
-            "note": bool(transitions & {"send_back", "dismiss", "reopen", "correct"}),
+            "note": bool(transitions & {"send_back", "dismiss", "reopen", "correct",
+                                        "discard_correction"}),
             "assign": user.has_perm("claims.assign_claim")
             and status in (Claim.Status.NEW, Claim.Status.IN_REVIEW),
         }
@@ -351,6 +368,9 @@ class ClaimAdmin(admin.ModelAdmin):
             review_fields += ["new_verdict", "new_rationale"]
         else:
             review_fields.insert(1, "current_verdict")
+        if obj.correction_proposed_at is not None:
+            review_fields.insert(review_fields.index("current_verdict") + 1,
+                                 "pending_correction")
         if can.get("draft"):
             review_fields += ["evidence_url", "evidence_note", "evidence_stance"]
             if obj.evidence.exists():
@@ -382,6 +402,7 @@ class ClaimAdmin(admin.ModelAdmin):
     # them until the claim is published (what is published, anyone may read).
     READ_NEEDS = {
         "current_verdict": "claims.view_verdictversion",
+        "pending_correction": "claims.view_verdictversion",
         "evidence_list": "claims.view_evidence",
         "verdict_history": "claims.view_verdictversion",
         "trail": "claims.view_reviewevent",
@@ -561,6 +582,19 @@ class ClaimAdmin(admin.ModelAdmin):
         return format_html('<span class="verdict verdict-{}">{}</span>{}'
                            '<div class="rationale">{}</div>', obj.verdict,
                            obj.get_verdict_display(), proposer, obj.rationale)
+
+    @admin.display(description="Correction awaiting approval")
+    def pending_correction(self, obj):
+        if obj.correction_proposed_at is None:
+            return "—"
+        return format_html(
+            '<span class="verdict verdict-{}">{}</span> — proposed by {} on {}'
+            '<div class="rationale">{}</div><div class="correction">Correction: {}</div>'
+            '<p class="help">Another editor approves it (four eyes); until then the published '
+            "verdict above stands.</p>", obj.correction_verdict,
+            obj.get_correction_verdict_display(), obj.correction_proposed_by or "—",
+            f"{obj.correction_proposed_at:%Y-%m-%d %H:%M}", obj.correction_rationale,
+            obj.correction_note)
 
     @admin.display(description="In context")
     def in_context(self, obj):

@@ -114,9 +114,10 @@ def demo_reviews(*, editor, editor2, checker, checker2, reporter,
                 review.claim_send_back(claim=claim, user=editor, note=plan.note)
             if plan.goal in ("published", "corrected"):
                 claim = review.claim_publish(claim=claim, user=editor2)
-            if plan.goal == "corrected":
+            if plan.goal == "corrected":  # proposed by one editor, approved by the other
                 verdict, rationale, note = plan.correction
-                review.claim_correct(claim=claim, user=editor, verdict=verdict,
-                                     rationale=rationale, note=note)
+                claim = review.claim_correct(claim=claim, user=editor, verdict=verdict,
+                                             rationale=rationale, note=note)
+                review.claim_correction_approve(claim=claim, user=editor2)
         driven += 1
     return driven

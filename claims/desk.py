@@ -33,8 +33,10 @@ def desk_figures(*, now: datetime | None = None) -> dict:
     oldest_new = list(Claim.objects.filter(status=Status.NEW)
                       .select_related("article__source", "claimant")
                       .order_by("created_at", "id")[:10])
-    awaiting = Claim.objects.filter(status=Status.AWAITING_APPROVAL).aggregate(
-        n=Count("id"), oldest=Min("proposed_at"))
+    waiting = Q(status=Status.AWAITING_APPROVAL)
+    awaiting = Claim.objects.aggregate(
+        n=Count("id", filter=waiting), oldest=Min("proposed_at", filter=waiting),
+        corrections=Count("id", filter=Q(correction_proposed_at__isnull=False)))
 
     published = Claim.objects.aggregate(
         this_week=Count("id", filter=Q(status=Status.PUBLISHED, published_at__gte=week_ago)),
@@ -62,6 +64,7 @@ def desk_figures(*, now: datetime | None = None) -> dict:
         "oldest_new": [(claim, now - claim.created_at) for claim in oldest_new],
         "awaiting": awaiting["n"],
         "awaiting_oldest": (now - awaiting["oldest"]) if awaiting["oldest"] else None,
+        "corrections_awaiting": awaiting["corrections"],
         "published_this_week": published["this_week"],
         "published_last_week": published["last_week"],
         "median_to_verdict": _median(to_verdict),

@@ -152,6 +152,10 @@ class ClaimReviewForm(forms.ModelForm):
             "correct": lambda: review.claim_correct(claim=claim, user=user, verdict=verdict,
                                                     rationale=rationale, note=note,
                                                     expected_version=version),
+            "approve_correction": lambda: review.claim_correction_approve(
+                claim=claim, user=user, expected_version=version),
+            "discard_correction": lambda: review.claim_correction_discard(
+                claim=claim, user=user, note=note, expected_version=version),
         }
         return calls[name]()
 

@@ -222,6 +222,16 @@ class Claim(models.Model):
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # A correction of the published verdict waits here for a second editor's approval (four
+    # eyes, as for publishing); the published verdict stays as it is until then.
+    correction_verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
+    correction_rationale = models.TextField(blank=True)
+    correction_note = models.TextField(blank=True, help_text="What the correction changes and why.")
+    correction_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="Who proposed the correction awaiting approval.",
+    )
+    correction_proposed_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False, help_text="A reporter asked for a check.")
     # Kept up to date by matching: how many other outlets carry the claim, how many claims
     # contradict it; the queue's priority combines them with check-worthiness.
@@ -256,6 +266,13 @@ class Claim(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="claim_published_has_date",
+            ),
+            # A correction awaits approval only on a published claim, and it is complete.
+            models.CheckConstraint(
+                condition=Q(correction_proposed_at__isnull=True)
+                | (Q(status="published") & ~Q(correction_verdict="")
+                   & ~Q(correction_rationale="") & ~Q(correction_note="")),
+                name="claim_correction_complete",
             ),
         ]
         permissions = [

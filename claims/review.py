@@ -9,6 +9,9 @@ writes the review trail. The admin, the API and tests call these; nothing else s
      │              ▲   │                      │                                │ correct
      │              └───┼────── send back ─────┘                                ◀─┘
      └──── dismiss ─────┴──────────────────────┘──▶ dismissed ──reopen──▶ new
+
+A correction of a published claim is proposed by one editor and approved (or discarded) by
+another; the claim stays published throughout, its verdict unchanged until the approval.
 """
 
 from __future__ import annotations
@@ -90,9 +93,15 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
                needs_note=True),
     Transition("reopen", "Reopen", "claims.dismiss_claim", (Status.DISMISSED,), Status.NEW,
                needs_note=True),
-    Transition("correct", "Publish a correction", "claims.correct_claim", (Status.PUBLISHED,),
+    # Corrections, four eyes as for publishing: one editor proposes, another approves.
+    Transition("correct", "Propose a correction", "claims.correct_claim", (Status.PUBLISHED,),
                None, needs_note=True),
+    Transition("approve_correction", "Approve and publish the correction",
+               "claims.correct_claim", (Status.PUBLISHED,), None),
+    Transition("discard_correction", "Discard the correction", "claims.correct_claim",
+               (Status.PUBLISHED,), None, needs_note=True),
 ]}
+CORRECTION_PENDING = {"approve_correction", "discard_correction"}
 
 
 def _note(note: str, *, required: bool, what: str) -> str:
@@ -152,6 +161,13 @@ def available_transitions(claim: Claim, user) -> list[Transition]:
         if transition.name == "submit" and claim.assigned_to_id != user.pk:
             continue
         if transition.name == "publish" and claim.proposed_by_id == user.pk:
+            continue
+        pending = claim.correction_proposed_at is not None
+        if transition.name == "correct" and pending:
+            continue
+        if transition.name in CORRECTION_PENDING and not pending:
+            continue
+        if transition.name == "approve_correction" and claim.correction_proposed_by_id == user.pk:
             continue
         found.append(transition)
     return found
@@ -299,35 +315,91 @@ def claim_reopen(*, claim, user, note: str, expected_version: int | None = None)
                  fields=["status", "assigned_to"])
 
 
+CORRECTION_FIELDS = ["correction_verdict", "correction_rationale", "correction_note",
+                     "correction_proposed_by", "correction_proposed_at"]
+
+
+def _correction_clear(claim: Claim) -> None:
+    claim.correction_verdict = claim.correction_rationale = claim.correction_note = ""
+    claim.correction_proposed_by, claim.correction_proposed_at = None, None
+
+
 @transaction.atomic
 def claim_correct(*, claim, user, verdict: str, rationale: str, note: str,
                   expected_version: int | None = None) -> Claim:
-    """Publish a corrected verdict: a new version; the one it replaces stays, marked corrected."""
+    """Propose a correction of the published verdict. It waits for another editor's approval
+    (``claim_correction_approve``); until then the published verdict stands unchanged."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["correct"], claim, user)
+    if claim.correction_proposed_at is not None:
+        raise WrongState(f"A correction by {claim.correction_proposed_by or 'another editor'} "
+                         "is already awaiting approval: approve or discard it first.")
     if verdict not in Verdict.values:
         raise Incomplete("Choose a verdict from the scale.")
     rationale = _note(rationale, required=True, what="a corrected verdict (its rationale)")
     note = _note(note, required=True, what="a correction (what changed and why)")
     if verdict == claim.verdict and rationale == claim.rationale:
         raise Incomplete("The correction changes neither the verdict nor the rationale.")
+    claim.correction_verdict, claim.correction_rationale = verdict, rationale
+    claim.correction_note, claim.correction_proposed_by = note, user
+    claim.correction_proposed_at = timezone.now()
+    return _save(claim, user=user, transition="correct", from_status=claim.status, note=note,
+                 fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
+                 data={"from_verdict": claim.verdict, "verdict": verdict})
+
+
+@transaction.atomic
+def claim_correction_approve(*, claim, user, expected_version: int | None = None) -> Claim:
+    """Publish the correction awaiting approval: a new version of the verdict; the one it
+    replaces stays, marked corrected. Four eyes: not by the editor who proposed it."""
+    claim = _lock(claim, expected_version)
+    _check(TRANSITIONS["approve_correction"], claim, user)
+    if claim.correction_proposed_at is None:
+        raise WrongState("No correction is awaiting approval.")
+    if claim.correction_proposed_by_id == user.pk:
+        raise NotAllowed("Four eyes: you proposed this correction, so another editor must "
+                         "approve it.")
     now = timezone.now()
     current = claim.verdicts.select_for_update().filter(corrected_at__isnull=True).first()
     if current is not None:
         current.corrected_at = now
         current.save(update_fields=["corrected_at"])
+    verdict, rationale, note = (claim.correction_verdict, claim.correction_rationale,
+                                claim.correction_note)
     VerdictVersion.objects.create(
         claim=claim, number=claim.verdicts.count() + 1, verdict=verdict, rationale=rationale,
-        proposed_by=user, published_by=user, published_at=now, correction_note=note)
+        proposed_by=claim.correction_proposed_by, published_by=user, published_at=now,
+        correction_note=note)
     previous = claim.verdict
     claim.verdict, claim.rationale = verdict, rationale
-    claim = _save(claim, user=user, transition="correct", from_status=claim.status, note=note,
-                  fields=["verdict", "rationale"], action=ReviewEvent.Action.CORRECTION,
+    _correction_clear(claim)
+    claim = _save(claim, user=user, transition="approve_correction", from_status=claim.status,
+                  fields=["verdict", "rationale", *CORRECTION_FIELDS],
+                  action=ReviewEvent.Action.CORRECTION,
                   data={"from_verdict": previous, "verdict": verdict})
     from claims.webhooks import claim_event  # lazily: it pulls in the API and the tasks
 
     claim_event(claim_id=claim.pk, event="claim.corrected")  # sent once this commits
     return claim
+
+
+@transaction.atomic
+def claim_correction_discard(*, claim, user, note: str,
+                             expected_version: int | None = None) -> Claim:
+    """Drop the correction awaiting approval (its proposer or another editor), saying why;
+    the published verdict stays. The proposal is kept in the trail."""
+    claim = _lock(claim, expected_version)
+    _check(TRANSITIONS["discard_correction"], claim, user)
+    if claim.correction_proposed_at is None:
+        raise WrongState("No correction is awaiting approval.")
+    note = _note(note, required=True, what="discarding a correction")
+    dropped = {"verdict": claim.correction_verdict, "rationale": claim.correction_rationale,
+               "note": claim.correction_note,
+               "proposed_by": claim.correction_proposed_by_id}
+    _correction_clear(claim)
+    return _save(claim, user=user, transition="discard_correction", from_status=claim.status,
+                 note=note, fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
+                 data={"discarded": dropped})
 
 
 @transaction.atomic

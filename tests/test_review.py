@@ -61,6 +61,10 @@ def published(claim, checker, editor):
     return review.claim_publish(claim=submitted(claim, checker), user=editor)
 
 
+def names(user, claim):
+    return [t.name for t in review.available_transitions(claim, user)]
+
+
 def trail(claim):
     return list(ReviewEvent.objects.filter(claim=claim).order_by("id").values_list(
         "actor__username", "from_status", "to_status", "data__transition"))
@@ -110,12 +114,54 @@ def test_a_correction_adds_a_version_and_keeps_the_old_one_marked(claim, people)
     claim = review.claim_correct(claim=claim, user=people["editor2"], verdict=Verdict.FALSE,
                                  rationale="The port's revised report gives 31 ships.",
                                  note="The port revised its figures on 3 March.")
+    # Proposed, not yet published: the published verdict stands until another editor approves.
+    assert claim.status == S.PUBLISHED and claim.verdict == "mostly_false"
+    assert claim.correction_verdict == "false" and VerdictVersion.objects.count() == 1
+    claim = review.claim_correction_approve(claim=claim, user=people["editor"])
     assert claim.status == S.PUBLISHED and claim.verdict == "false"
+    assert claim.correction_proposed_at is None and claim.correction_verdict == ""
     old, new = VerdictVersion.objects.filter(claim=claim).order_by("number")
     assert old.corrected_at is not None and old.verdict == "mostly_false"
     assert new.corrected_at is None and new.number == 2
     assert new.correction_note == "The port revised its figures on 3 March."
-    assert trail(claim)[-1] == ("eric", "published", "published", "correct")
+    assert (new.proposed_by, new.published_by) == (people["editor2"], people["editor"])
+    assert trail(claim)[-2:] == [("eric", "published", "published", "correct"),
+                                 ("edith", "published", "published", "approve_correction")]
+
+
+def test_a_correction_needs_a_second_editor(claim, people):
+    """Four eyes on corrections too: its proposer cannot approve it, the page does not offer
+    it, and a second proposal waits until the first is approved or discarded."""
+    claim = published(claim, people["checker"], people["editor"])
+    claim = review.claim_correct(claim=claim, user=people["editor"], verdict=Verdict.TRUE,
+                                 rationale="A recount found 40.", note="Recount.")
+    assert "approve_correction" not in names(people["editor"], claim)
+    assert {"approve_correction", "discard_correction"} <= set(names(people["editor2"], claim))
+    assert "correct" not in names(people["editor2"], claim)
+    with pytest.raises(review.NotAllowed, match="Four eyes"):
+        review.claim_correction_approve(claim=claim, user=people["editor"])
+    with pytest.raises(review.WrongState, match="already awaiting approval"):
+        review.claim_correct(claim=claim, user=people["editor2"], verdict=Verdict.FALSE,
+                             rationale="Other.", note="Other.")
+    with pytest.raises(review.NotAllowed):
+        review.claim_correction_approve(claim=claim, user=people["checker"])
+    claim.refresh_from_db()
+    assert claim.verdict == "mostly_false" and VerdictVersion.objects.count() == 1
+
+
+def test_a_discarded_correction_leaves_the_verdict_and_its_trace(claim, people):
+    claim = published(claim, people["checker"], people["editor"])
+    claim = review.claim_correct(claim=claim, user=people["editor"], verdict=Verdict.TRUE,
+                                 rationale="A recount found 40.", note="Recount.")
+    with pytest.raises(review.Incomplete, match="needs a note"):
+        review.claim_correction_discard(claim=claim, user=people["editor2"], note=" ")
+    claim = review.claim_correction_discard(claim=claim, user=people["editor2"],
+                                            note="The recount was of another day.")
+    assert claim.verdict == "mostly_false" and claim.correction_proposed_at is None
+    event = ReviewEvent.objects.filter(claim=claim).latest("id")
+    assert event.data["discarded"]["verdict"] == "true" and event.note.startswith("The recount")
+    with pytest.raises(review.WrongState, match="No correction"):
+        review.claim_correction_approve(claim=claim, user=people["editor2"])
 
 
 def test_dismissing_needs_a_reason_and_reopening_brings_it_back(claim, people):
@@ -178,7 +224,8 @@ def test_a_submission_without_verdict_rationale_or_evidence_is_refused(
 
 
 @pytest.mark.parametrize("action", ["take", "submit", "publish", "send_back", "dismiss",
-                                    "correct", "reopen"])
+                                    "correct", "reopen", "approve_correction",
+                                    "discard_correction"])
 def test_each_transition_refuses_a_role_without_it(claim, people, action):
     reporter = people["reporter"]
     calls = {
@@ -191,6 +238,9 @@ def test_each_transition_refuses_a_role_without_it(claim, people, action):
         "correct": lambda c: review.claim_correct(claim=c, user=reporter, verdict="true",
                                                   rationale="x", note="x"),
         "reopen": lambda c: review.claim_reopen(claim=c, user=reporter, note="x"),
+        "approve_correction": lambda c: review.claim_correction_approve(claim=c, user=reporter),
+        "discard_correction": lambda c: review.claim_correction_discard(claim=c, user=reporter,
+                                                                        note="x"),
     }
     # Put the claim in the state the transition starts from, so only the role is wrong.
     checker = people["checker"]
@@ -202,6 +252,10 @@ def test_each_transition_refuses_a_role_without_it(claim, people, action):
         start = submitted(claim, checker)
     elif action == "correct":
         start = published(claim, checker, people["editor"])
+    elif action in ("approve_correction", "discard_correction"):
+        start = review.claim_correct(claim=published(claim, checker, people["editor"]),
+                                     user=people["editor2"], verdict="true",
+                                     rationale="Recount.", note="Recount.")
     else:
         start = review.claim_dismiss(claim=claim, user=people["editor"], reason="x")
     before = (start.status, start.version)
@@ -214,7 +268,8 @@ def test_each_transition_refuses_a_role_without_it(claim, people, action):
 @pytest.mark.parametrize("action, state", [
     ("submit", S.NEW), ("publish", S.IN_REVIEW), ("publish", S.PUBLISHED),
     ("send_back", S.IN_REVIEW), ("dismiss", S.PUBLISHED), ("correct", S.AWAITING_APPROVAL),
-    ("reopen", S.NEW), ("take", S.AWAITING_APPROVAL),
+    ("reopen", S.NEW), ("take", S.AWAITING_APPROVAL), ("approve_correction", S.PUBLISHED),
+    ("discard_correction", S.PUBLISHED), ("approve_correction", S.AWAITING_APPROVAL),
 ])
 def test_each_transition_refuses_the_wrong_state(claim, people, action, state):
     checker, editor = people["checker"], people["editor2"]
@@ -234,6 +289,10 @@ def test_each_transition_refuses_the_wrong_state(claim, people, action, state):
         "correct": lambda: review.claim_correct(claim=claim, user=editor, verdict="true",
                                                 rationale="x", note="x"),
         "reopen": lambda: review.claim_reopen(claim=claim, user=editor, note="x"),
+        # No correction awaits approval on these:
+        "approve_correction": lambda: review.claim_correction_approve(claim=claim, user=editor),
+        "discard_correction": lambda: review.claim_correction_discard(claim=claim, user=editor,
+                                                                      note="x"),
     }
     with pytest.raises(review.WrongState):
         calls[action]()
@@ -274,7 +333,6 @@ def test_a_stale_version_is_refused_and_nothing_is_saved(claim, people):
 
 
 def test_the_page_offers_only_the_buttons_the_user_may_press(claim, people):
-    names = lambda user, c: [t.name for t in review.available_transitions(c, user)]  # noqa: E731
     assert names(people["reporter"], claim) == []
     assert names(people["checker"], claim) == ["take"]
     assert names(people["editor"], claim) == ["take", "dismiss"]

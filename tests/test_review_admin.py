@@ -408,3 +408,27 @@ def test_accepting_a_suggestion_refuses_what_was_not_suggested(people, propositi
     assert "nothing was changed" in response.content.decode()
     assert not Claim.objects.exclude(verdict="").exists()
     assert not Claim.objects.exclude(status=S.NEW).exists()
+
+
+def test_a_correction_is_proposed_on_the_page_and_approved_by_another_editor(people):
+    from tests.factories import publish_claim
+
+    claim = publish_claim(ClaimFactory(), checker=people["fiona"][0], editor=people["edith"][0])
+    _, eric = people["eric"]
+    response = post(eric, claim, "correct", new_verdict="true",
+                    new_rationale="A recount found 40 ships.", note="The port recounted.")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim.refresh_from_db()
+    assert claim.verdict == "false" and claim.correction_verdict == "true"
+    assert "approve_correction" not in buttons(eric, claim)  # four eyes
+    html = eric.get(page(claim.pk)).content.decode()
+    assert "Correction awaiting approval" in html and "A recount found 40 ships." in html
+    assert "A recount found 40 ships." not in people["rita"][1].get(page(claim.pk)).content.decode()
+    assert people["edith"][1].get(QUEUE, {"correction": "yes"}).content.decode().count(
+        page(claim.pk)) >= 1
+    _, edith = people["edith"]
+    assert "approve_correction" in buttons(edith, claim)
+    assert post(edith, claim, "approve_correction").status_code == 302
+    claim.refresh_from_db()
+    assert claim.verdict == "true" and claim.correction_proposed_at is None
+    assert claim.verdicts.count() == 2

@@ -142,7 +142,8 @@ def reader(db):
 
 @pytest.fixture
 def desk(db):
-    return {"checker": desk_user("checker", FACT_CHECKER), "editor": desk_user("editor", EDITOR)}
+    return {"checker": desk_user("checker", FACT_CHECKER), "editor": desk_user("editor", EDITOR),
+            "editor2": desk_user("editor2", EDITOR)}
 
 
 def publish(claim, desk, capture, verdict="false"):
@@ -207,8 +208,11 @@ def test_it_sends_claim_corrected_only_to_endpoints_subscribed_to_it(
     assert receiver.requests == [] and not WebhookDelivery.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        review.claim_correct(claim=claim, user=desk["editor"], verdict="mostly_false",
-                             rationale="The log shows 38 ships.", note="Recounted.")
+        claim = review.claim_correct(claim=claim, user=desk["editor"], verdict="mostly_false",
+                                     rationale="The log shows 38 ships.", note="Recounted.")
+    assert receiver.requests == []  # proposed only: nothing changed for the public yet
+    with django_capture_on_commit_callbacks(execute=True):
+        review.claim_correction_approve(claim=claim, user=desk["editor2"])
 
     assert [r["headers"]["X-Claimtrack-Event"] for r in receiver.requests] == [
         "claim.corrected"]
