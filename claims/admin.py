@@ -671,7 +671,7 @@ class ClaimAdmin(admin.ModelAdmin):
             '<li class="{}"><strong>{}</strong>{} — proposed by {}, published by {} on {}'
             '<div class="rationale">{}</div>{}</li>'), (
             ("corrected" if v.corrected_at else "current", v.get_verdict_display(),
-             format_html(" <em>(corrected {:%Y-%m-%d})</em>", v.corrected_at)
+             format_html(" <em>(corrected {})</em>", f"{v.corrected_at:%Y-%m-%d}")
              if v.corrected_at else "", v.proposed_by or "—", v.published_by or "—",
              f"{v.published_at:%Y-%m-%d %H:%M}", v.rationale,
              format_html('<div class="correction">Correction: {}</div>', v.correction_note)

@@ -40,7 +40,8 @@ class ClaimReviewForm(forms.ModelForm):
     note = forms.CharField(
         label="Note", required=False, max_length=review.NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Required to send back, dismiss, reopen or correct; kept in the review trail.")
+        help_text="Required to send back, dismiss, reopen, correct or discard a correction; kept "
+        "in the review trail.")
 
     class Meta:
         model = Claim
@@ -125,7 +126,7 @@ class ClaimReviewForm(forms.ModelForm):
             if transition is None:
                 raise review.ReviewError(f"Unknown action {pressed!r}.")
             self._transition(pressed, claim, user, data, expected())
-            done.append(f"{transition.label}: done.")
+            done.append(DONE.get(pressed, f"{transition.label}: done."))
         if not done and version is not None:
             # Nothing asked: still tell a user whose page is out of date.
             current = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).first()
@@ -168,6 +169,13 @@ class ClaimReviewForm(forms.ModelForm):
             raise review.ReviewError("That link is not this claim's.")
         matching.link_decide(link=link, user=user, status=status)
         return f"Link {status}."
+
+
+# What the page says after a transition, where "<label>: done." would not say enough.
+DONE = {
+    "correct": "Correction proposed: it is published once another editor approves it.",
+    "approve_correction": "Correction published: the claim shows the new verdict.",
+}
 
 
 class DismissForm(forms.Form):

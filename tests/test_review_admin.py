@@ -432,3 +432,9 @@ def test_a_correction_is_proposed_on_the_page_and_approved_by_another_editor(peo
     claim.refresh_from_db()
     assert claim.verdict == "true" and claim.correction_proposed_at is None
     assert claim.verdicts.count() == 2
+    # The history lists both versions, the first marked corrected (a date format inside
+    # format_html once emptied the whole list to "-").
+    html = edith.get(page(claim.pk)).content.decode()
+    history = html[html.index("Published verdicts"):html.index("Review trail")]
+    assert "(corrected " in history and "A recount found 40 ships." in history
+    assert "log shows 31 ships" in history
