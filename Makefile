@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install demo demo-data test worker beat migrate clean bench bench-retrieval bench-api
+.PHONY: install demo demo-data test worker beat migrate clean bench bench-retrieval bench-api bench-matching
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: install
 ## Retrieval latency at 100k and 1M records (about 4 minutes, 2.3 GB peak)
 bench-retrieval: install
 	$(BIN)/python bench/retrieval.py
+
+## Matching latency per new claim through PostgreSQL at 100k and 1M stored claims
+## (throw-away database on 127.0.0.1:5432; about 15 minutes)
+bench-matching: install
+	$(BIN)/python bench/matching.py
 
 ## API list throughput and p99 against a plain Django view, 100k claims on PostgreSQL
 ## (throw-away database on 127.0.0.1:5432, gunicorn, wrk if installed; about 3 minutes)

@@ -12,7 +12,8 @@ import re
 import threading
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import BooleanField, FloatField, Max
+from django.db.models.expressions import RawSQL
 
 from claims.engine.retrieval import Index
 from claims.models import Claim, FactCheck
@@ -57,15 +58,17 @@ def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
     query_text = f"{claim.text} {sentence_of(claim)}"
     others = Claim.objects.exclude(article_id=claim.article_id).filter(kind__in=MATCHABLE_KINDS)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
         words = _search_words(query_text)
         if not words:
             return []
-        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
-        vector = SearchVector("text", config="english")
-        return list(others.annotate(v=vector).filter(v=query)
-                    .annotate(rank=SearchRank(vector, query)).order_by("-rank", "id")
+        # The stored vector of migration 0012 (to_tsvector('english', text)): matched by its
+        # GIN index and ranked without parsing each matching claim's text again.
+        query = " OR ".join(words)
+        hit = RawSQL("claims_claim.search_vector @@ websearch_to_tsquery('english', %s)",
+                     [query], output_field=BooleanField())
+        rank = RawSQL("ts_rank(claims_claim.search_vector, websearch_to_tsquery('english', %s))",
+                      [query], output_field=FloatField())
+        return list(others.filter(hit).annotate(rank=rank).order_by("-rank", "id")
                     .select_related("article", "claimant")[:limit])
     state = Claim.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
     index = _cached_index("claims", (state["n"], state["changed"]),

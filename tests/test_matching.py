@@ -245,3 +245,38 @@ def test_a_proposition_merged_away_cannot_be_merged_again(demo_matched):
     with pytest.raises(matching.DecisionError, match="already been merged"):
         matching.propositions_merge(propositions=[merged_away, third], user=editor)
     assert not ClaimLink.objects.filter(proposition=merged_away).exists()
+
+
+def test_the_stored_text_vector_ranks_as_the_text_itself(demo_matched):
+    """PostgreSQL: candidates come from the stored vector of migration 0012. It must hold
+    exactly to_tsvector('english', text) — kept current when a claim's text changes — and
+    rank candidates as ranking the text itself (the query it replaced) does."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.db import connection
+
+    from claims.candidates import MATCHABLE_KINDS, _search_words, claim_candidates, sentence_of
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    edited = Claim.objects.first()
+    Claim.objects.filter(pk=edited.pk).update(text="Lighthouse keepers denied the merger.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM claims_claim WHERE search_vector IS DISTINCT "
+                       "FROM to_tsvector('english', COALESCE(text, ''))")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT search_vector::text FROM claims_claim WHERE id = %s",
+                       [edited.pk])
+        assert "lighthous" in cursor.fetchone()[0]
+    compared = 0
+    for claim in Claim.objects.select_related("article")[:15]:
+        words = _search_words(f"{claim.text} {sentence_of(claim)}")
+        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
+        vector = SearchVector("text", config="english")
+        expected = list(Claim.objects.exclude(article_id=claim.article_id)
+                        .filter(kind__in=MATCHABLE_KINDS)
+                        .annotate(v=vector).filter(v=query)
+                        .annotate(rank=SearchRank(vector, query)).order_by("-rank", "id")
+                        .values_list("id", flat=True)[:20])
+        assert [c.pk for c in claim_candidates(claim, 20)] == expected
+        compared += bool(expected)
+    assert compared >= 10
