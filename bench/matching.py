@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
-from retrieval import generate, load_queries  # noqa: E402  (bench/retrieval.py)
+from retrieval import generate, load_queries, timed  # noqa: E402  (bench/retrieval.py)
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 CLAIMS_PER_ARTICLE = 20
@@ -56,15 +56,6 @@ def admin(sql: str) -> None:
 
 def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def timed(work, items) -> list[float]:
-    out = []
-    for item in items:
-        started = time.perf_counter()
-        work(item)
-        out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 def load(records, first: int, count: int, sources) -> None:
