@@ -138,9 +138,13 @@ def _check(transition: Transition, claim: Claim, user) -> None:
 
 
 def _save(claim: Claim, *, user, transition: str, from_status: str, note: str = "",
-          fields: list[str], data: dict | None = None, action=ReviewEvent.Action.STATUS) -> Claim:
+          fields: list[str], data: dict | None = None, action=ReviewEvent.Action.STATUS,
+          public: bool = True) -> Claim:
+    """Save ``fields`` with a new version and a trail event. ``public=False``: a change the
+    API does not show (a correction awaiting approval) leaves ``updated_at`` alone, which the
+    API publishes — as ``updated_since`` and ClaimReview's dateModified."""
     claim.version = F("version") + 1
-    claim.save(update_fields=[*fields, "version", "updated_at"])
+    claim.save(update_fields=[*fields, "version", *(["updated_at"] if public else [])])
     claim.refresh_from_db()
     ReviewEvent.objects.create(
         claim=claim, actor=user, action=action, from_status=from_status,
@@ -345,7 +349,7 @@ def claim_correct(*, claim, user, verdict: str, rationale: str, note: str,
     claim.correction_proposed_at = timezone.now()
     return _save(claim, user=user, transition="correct", from_status=claim.status, note=note,
                  fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
-                 data={"from_verdict": claim.verdict, "verdict": verdict})
+                 data={"from_verdict": claim.verdict, "verdict": verdict}, public=False)
 
 
 @transaction.atomic
@@ -399,7 +403,7 @@ def claim_correction_discard(*, claim, user, note: str,
     _correction_clear(claim)
     return _save(claim, user=user, transition="discard_correction", from_status=claim.status,
                  note=note, fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
-                 data={"discarded": dropped})
+                 data={"discarded": dropped}, public=False)
 
 
 @transaction.atomic

@@ -89,7 +89,9 @@ TEMPLATES = [
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off when CLAIMTRACK_ENV=production.")
-    for _required in ("DATABASE_URL", "CELERY_BROKER_URL"):
+    # CACHE_URL: throttling counts and the API's Last-Modified moments must be shared by every
+    # web process; per-process caches throttle each one apart and could answer a stale 304.
+    for _required in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"):
         if not env_str(_required).strip():
             raise ImproperlyConfigured(
                 f"{_required} must be set when CLAIMTRACK_ENV=production (PostgreSQL and Redis)."

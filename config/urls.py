@@ -13,6 +13,8 @@ admin.site.enable_nav_sidebar = False
 # admin/index.html: django.contrib.admin's own index.html is found first (app order).
 admin.site.index_template = "admin/claims/index.html"
 
+handler500 = "claims.api.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("api/v1/", include("claims.api.urls", namespace="api")),

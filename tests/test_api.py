@@ -359,7 +359,29 @@ def test_a_proposition_first_seen_in_a_draft_shows_none_of_its_words(personas, c
     # Once its first claim is published, the proposition speaks in its own words.
     publish(draft)
     body = personas["anonymous"].get(f"/api/v1/propositions/{proposition.pk}/").json()
-    assert body["text"] == draft.text and body["first_seen_at"].startswith("2020-01-01")
+    assert body["text"] == draft.text and not body["first_seen_at"].startswith("2020-01-01")
+
+
+def test_a_propositions_date_is_its_earliest_published_members(personas, claims):
+    """Matching lowers a proposition's stored date to its earliest member's, drafts included:
+    outside the desk, only published members date it."""
+    from datetime import timedelta
+
+    published = claims["published"]
+    draft = claims["new"]
+    Article.objects.filter(pk=draft.article_id).update(
+        published_at=published.article.published_at - timedelta(days=400))
+    proposition = Proposition.objects.create(text=published.text, first_claim=published,
+                                             first_seen_at="2020-01-01T00:00:00Z")
+    for claim in (published, draft):
+        ClaimLink.objects.create(claim=claim, proposition=proposition, relation="supports",
+                                 score=0.9, method="test")
+    body = personas["anonymous"].get(f"/api/v1/propositions/{proposition.pk}/").json()
+    published.article.refresh_from_db()
+    assert body["first_seen_at"][:19] == published.article.published_at.strftime(
+        "%Y-%m-%dT%H:%M:%S")
+    staff = personas["staff"].get(f"/api/v1/propositions/{proposition.pk}/").json()
+    assert staff["first_seen_at"].startswith("2020-01-01")
 
 
 # --- writes and auth --------------------------------------------------------------------------
@@ -543,3 +565,110 @@ def test_anonymous_throttling_ignores_a_forged_forwarded_for(db, monkeypatch):
 def test_the_schema_and_docs_are_served(db):
     assert Client().get("/api/v1/schema/").status_code == 200
     assert Client().get("/api/v1/docs/").status_code == 200
+
+
+def cursor(**tokens) -> str:
+    from base64 import b64encode
+    from urllib.parse import urlencode
+
+    return b64encode(urlencode(tokens).encode()).decode()
+
+
+@pytest.mark.parametrize("path, ordering, position", [
+    ("/api/v1/claims/", "", "garbage"),
+    ("/api/v1/claims/", "", "None"),
+    ("/api/v1/claims/", "id", "abc"),
+    ("/api/v1/claims/", "id", str(2**70)),
+    ("/api/v1/claims/", "-updated_at", "9999-12-31T23:59:59-05:00"),
+    ("/api/v1/claimreview/", "", "zz"),
+    ("/api/v1/propositions/", "", "abc"),
+    ("/api/v1/factchecks/", "", "1.5.6"),
+])
+def test_a_forged_cursor_is_a_404_in_the_error_shape(personas, claims, path, ordering,
+                                                     position):
+    params = {"cursor": cursor(p=position)}
+    if ordering:
+        params["ordering"] = ordering
+    response = personas["anonymous"].get(path, params)
+    assert response.status_code == 404, response.content[:300]
+    assert response.json()["error"]["message"] == "Invalid cursor"
+
+
+def test_a_cursor_time_in_any_utc_offset_is_compared_in_utc(personas, claims):
+    """Python takes offsets to ±23:59, PostgreSQL to ±15:59: a position is passed on in UTC."""
+    response = personas["anonymous"].get("/api/v1/claims/",
+                                         {"cursor": cursor(p="2026-01-01T00:00:00-19:23")})
+    assert response.status_code == 200
+
+
+def test_a_cursor_of_ours_still_pages(personas, claims):
+    for _ in range(3):
+        publish(ClaimFactory())
+    first = personas["anonymous"].get("/api/v1/claims/", {"page_size": 2}).json()
+    second = personas["anonymous"].get(first["next"])
+    assert second.status_code == 200 and ids_of(second.json())
+
+
+@pytest.mark.parametrize("ordering", ["-updated_at", "updated_at", "id", "-id",
+                                      "reviewed_on", "-reviewed_on"])
+def test_fact_checks_page_to_the_end_in_every_ordering(personas, ordering):
+    from datetime import date
+
+    from claims.models import FactCheck
+
+    for n in range(5):
+        FactCheck.objects.create(external_id=f"fc-{n}", origin="vclaims",
+                                 claim_reviewed=f"Statement {n}", verdict="false",
+                                 reviewed_on=date(2024, 1, n + 1) if n % 2 else None)
+    seen, page = [], f"/api/v1/factchecks/?page_size=2&ordering={ordering}"
+    while page:
+        response = personas["anonymous"].get(page)
+        assert response.status_code == 200, response.content
+        seen += ids_of(response.json())
+        page = response.json()["next"]
+    assert sorted(seen) == sorted(FactCheck.objects.values_list("pk", flat=True))
+
+
+def test_djangos_request_limits_answer_in_the_error_shape(personas):
+    fields = "&".join(f"f{n}=x" for n in range(1200))  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+    response = personas["submit"].post("/api/v1/articles/", data=fields,
+                                       content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "invalid"
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["ct_a\x00b_secret", "ct_ZZZZZZZZ_secret",
+                                   "ct_" + "a" * 300 + "_x"])
+def test_a_token_of_the_wrong_shape_is_a_401(db, token):
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/claims/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_a_server_error_on_an_api_path_answers_json(db, monkeypatch):
+    from claims.api import views
+
+    def broken(self, request, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.FactCheckViewSet, "list", broken)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/factchecks/")
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert response.json()["error"] == {"status": 500, "code": "server_error", "message":
+                                        "Something went wrong on our side; it has been logged."}
+    assert "boom" not in response.content.decode()
+
+
+def test_a_failed_articles_reason_names_no_internals(personas):
+    from claims import services
+
+    status_url = submit(personas["submit"], text=STORY).json()["status_url"]
+    article = Article.objects.get()
+    Article.objects.filter(pk=article.pk).update(state=Article.State.PROCESSING)
+    services.article_fail(article_id=article.pk, reason="Extraction error: KeyError: "
+                          "'/srv/claimtrack/engine/lexicon.py secret'", engine_version="x")
+    body = personas["submit"].get(status_url).json()
+    assert body["state"] == "failed" and "extraction engine failed" in body["error"]
+    assert "KeyError" not in body["error"] and "/srv" not in body["error"]

@@ -117,8 +117,10 @@ def test_a_correction_adds_a_version_and_keeps_the_old_one_marked(claim, people)
     # Proposed, not yet published: the published verdict stands until another editor approves.
     assert claim.status == S.PUBLISHED and claim.verdict == "mostly_false"
     assert claim.correction_verdict == "false" and VerdictVersion.objects.count() == 1
+    proposed_at = claim.updated_at
     claim = review.claim_correction_approve(claim=claim, user=people["editor"])
     assert claim.status == S.PUBLISHED and claim.verdict == "false"
+    assert claim.updated_at > proposed_at  # the published verdict changed
     assert claim.correction_proposed_at is None and claim.correction_verdict == ""
     old, new = VerdictVersion.objects.filter(claim=claim).order_by("number")
     assert old.corrected_at is not None and old.verdict == "mostly_false"
@@ -151,8 +153,12 @@ def test_a_correction_needs_a_second_editor(claim, people):
 
 def test_a_discarded_correction_leaves_the_verdict_and_its_trace(claim, people):
     claim = published(claim, people["checker"], people["editor"])
+    shown = claim.updated_at
     claim = review.claim_correct(claim=claim, user=people["editor"], verdict=Verdict.TRUE,
                                  rationale="A recount found 40.", note="Recount.")
+    # Nothing public changed: updated_at (the API's updated_since, ClaimReview's
+    # dateModified) does not tell outsiders a correction is pending.
+    assert claim.updated_at == shown
     with pytest.raises(review.Incomplete, match="needs a note"):
         review.claim_correction_discard(claim=claim, user=people["editor2"], note=" ")
     claim = review.claim_correction_discard(claim=claim, user=people["editor2"],
@@ -160,6 +166,7 @@ def test_a_discarded_correction_leaves_the_verdict_and_its_trace(claim, people):
     assert claim.verdict == "mostly_false" and claim.correction_proposed_at is None
     event = ReviewEvent.objects.filter(claim=claim).latest("id")
     assert event.data["discarded"]["verdict"] == "true" and event.note.startswith("The recount")
+    assert claim.updated_at == shown
     with pytest.raises(review.WrongState, match="No correction"):
         review.claim_correction_approve(claim=claim, user=people["editor2"])
 

@@ -9,7 +9,7 @@ import pytest
 from config.env import env_bool, env_int
 
 BASE_ENV = {k: v for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG",
+            if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "SECRET_KEY", "DEBUG",
                          "CLAIMTRACK_ENV", "ALLOWED_HOSTS"}}
 STRONG_KEY = "x" * 20 + "a-real-random-secret-value-here"
 
@@ -62,7 +62,8 @@ def test_it_refuses_debug_off_with_the_default_secret():
 PRODUCTION = {"CLAIMTRACK_ENV": "production", "SECRET_KEY": STRONG_KEY,
               "ALLOWED_HOSTS": "claims.example",
               "DATABASE_URL": "postgres://claimtrack@db.example:5432/claimtrack",
-              "CELERY_BROKER_URL": "redis://redis.example:6379/0"}
+              "CELERY_BROKER_URL": "redis://redis.example:6379/0",
+              "CACHE_URL": "redis://redis.example:6379/1"}
 
 
 def test_it_starts_in_production_with_a_real_secret_hosts_database_and_broker():
@@ -70,7 +71,7 @@ def test_it_starts_in_production_with_a_real_secret_hosts_database_and_broker():
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("variable", ["DATABASE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"])
 def test_it_refuses_production_on_the_laptop_defaults(variable):
     result = start_django(**{**PRODUCTION, variable: ""}) if variable == "CELERY_BROKER_URL" \
         else start_django(**{k: v for k, v in PRODUCTION.items() if k != variable})

@@ -697,3 +697,29 @@ def test_a_staff_member_without_the_permission_cannot_retry(delivery):
     browser.post("/admin/claims/webhookdelivery/",
                  {"action": "retry_now", "_selected_action": [delivery.pk]})
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == "failed"
+
+
+def test_a_delivery_whose_worker_died_is_sent_after_its_lease(
+        allow_private, receiver, reader, desk, django_capture_on_commit_callbacks):
+    """A worker claims an attempt (attempts + 1, next_attempt_at = the lease's end) and dies
+    before recording anything: the sweep leaves it alone while the lease runs, then sends it,
+    once."""
+    webhooks.endpoint_register(client=reader, url=receiver.url, events=["claim.published"])
+    with django_capture_on_commit_callbacks(execute=False):  # the task message is lost too
+        publish_claim(ClaimFactory(), checker=desk["checker"], editor=desk["editor"])
+    delivery = WebhookDelivery.objects.get()
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=1, next_attempt_at=now + timedelta(seconds=webhooks._lease_seconds()))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.webhooks_sweep() == 0
+    assert receiver.requests == []
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=now - timedelta(seconds=1))  # the lease ran out
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.webhooks_sweep() == 1
+    assert [r["headers"]["X-Claimtrack-Event"] for r in receiver.requests] == ["claim.published"]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.webhooks_sweep() == 0  # sent once

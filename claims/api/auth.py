@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.contrib.auth.models import AnonymousUser
@@ -19,6 +20,9 @@ TOKEN_PREFIX = "ct_"
 # last_used_at is written at most this often per client (seconds): a busy client would
 # otherwise write a row on every request.
 LAST_USED_RESOLUTION = 60
+
+
+PREFIX_RE = re.compile(r"[0-9a-f]{8}")
 
 
 def _hash(token: str) -> str:
@@ -96,6 +100,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
             raise exceptions.AuthenticationFailed("Malformed token: expected ct_<id>_<secret>.")
         prefix = token[len(TOKEN_PREFIX):].split("_", 1)[0]
+        if not PREFIX_RE.fullmatch(prefix):  # 8 hex digits (client_create); nothing else is
+            raise exceptions.AuthenticationFailed("Unknown token.")  # looked up (NUL was a 500)
         client = ApiClient.objects.filter(key_prefix=prefix).first()
         if client is None or not hmac.compare_digest(client.key_hash, _hash(token)):
             raise exceptions.AuthenticationFailed("Unknown token.")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
@@ -59,6 +59,10 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         # Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE): otherwise its HTML 400.
         return too_large()
+    if isinstance(exc, SuspiciousOperation):
+        # Django's other request limits (too many form fields or files) and the like.
+        return api_error(400, "invalid", "The request was refused: " + (
+            str(exc) or "it breaks one of the server's limits."))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -187,3 +191,13 @@ class ApiAutoSchema(AutoSchema):
         else:
             codes |= {400, 403, 415}
         return codes
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: API paths answer in the API's error shape; the rest as Django does."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(500, "server_error", "Something went wrong on our side; "
+                                       "it has been logged."), status=500)
+    from django.views.defaults import server_error as django_server_error
+
+    return django_server_error(request, *args, **kwargs)

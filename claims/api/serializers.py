@@ -205,7 +205,9 @@ class PropositionSerializer(serializers.ModelSerializer):
         return proposition.live_links[0].claim.text
 
     def get_first_seen_at(self, proposition) -> datetime | None:
-        if self._shows_own(proposition) or not proposition.live_links:
+        # The stored date is the earliest of all members, drafts included (joins and merges
+        # lower it): outside the desk, the earliest published member's.
+        if self.context.get("desk") or not proposition.live_links:
             return proposition.first_seen_at
         return min(link.claim.article.published_at or link.claim.article.created_at
                    for link in proposition.live_links)
@@ -267,10 +269,21 @@ class ArticleSubmitSerializer(serializers.Serializer):
         return value
 
 
+# A failed article's reason, as the submitter reads it: the stored one is for the desk and may
+# quote an exception's text (the engine's internals, a database address).
+PUBLIC_FAILURES = (
+    ("Extraction error", "The extraction engine failed on this article; the desk can see why. "
+                         "It is tried again after the next engine upgrade."),
+    ("Database unavailable", "Processing could not reach the database; the desk can retry it."),
+)
+
+
 class ArticleStatusSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="source.name")
     claim_count = serializers.IntegerField()
     status_url = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField(
+        help_text="Why processing failed (empty unless state is failed).")
 
     class Meta:
         model = Article
@@ -280,3 +293,9 @@ class ArticleStatusSerializer(serializers.ModelSerializer):
     def get_status_url(self, article) -> str:
         return _absolute(self.context.get("request"),
                          reverse("api:article-detail", args=[article.pk]))
+
+    def get_error(self, article) -> str:
+        for prefix, public in PUBLIC_FAILURES:
+            if article.error.startswith(prefix):
+                return public
+        return article.error

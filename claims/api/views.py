@@ -371,7 +371,8 @@ class FactCheckViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [ReadOnly]
     filterset_fields = ["publisher", "verdict", "origin"]
     search_fields = ["claim_reviewed", "title"]
-    ordering_fields = ["reviewed_on", "updated_at", "id"]
+    # Not reviewed_on: it can be null, and cursor pages cannot start after a null.
+    ordering_fields = ["updated_at", "id"]
     pagination_class = IdCursor
 
     def get_queryset(self):
