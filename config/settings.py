@@ -138,6 +138,9 @@ if PRODUCTION:
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Messages in the session, not in a cookie: a new API token is shown once as a message, and a
+# signed cookie is readable by whoever holds it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {

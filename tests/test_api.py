@@ -672,3 +672,33 @@ def test_a_failed_articles_reason_names_no_internals(personas):
     body = personas["submit"].get(status_url).json()
     assert body["state"] == "failed" and "extraction engine failed" in body["error"]
     assert "KeyError" not in body["error"] and "/srv" not in body["error"]
+
+
+def test_only_the_date_the_api_gave_answers_304(personas, claims, clock):
+    path = f"/api/v1/claims/{claims['published'].pk}/"
+    anonymous = personas["anonymous"]
+    anonymous.get(path)
+    clock.now += 1
+    dated = anonymous.get(path)
+    assert conditional(anonymous, path, dated) == (304, 304)
+    for later in (http_date(1_800_000_002), "Fri, 01 Jan 2100 00:00:00 GMT"):
+        # A later date (a client's clock, another server's) says nothing of the body it holds.
+        assert anonymous.get(path, HTTP_IF_MODIFIED_SINCE=later).status_code == 200
+
+
+def test_parameters_the_view_does_not_read_share_the_urls_date(personas, claims, clock):
+    anonymous = personas["anonymous"]
+    anonymous.get("/api/v1/claims/", {"kind": "allegation"})
+    clock.now += 1
+    dated = anonymous.get("/api/v1/claims/", {"kind": "allegation"})
+    clock.now += 5
+    junk = anonymous.get("/api/v1/claims/", {"kind": "allegation", "utm_source": "x"})
+    assert junk["Last-Modified"] == dated["Last-Modified"] and junk["ETag"] == dated["ETag"]
+
+
+def test_json_and_the_browsable_api_have_their_own_etags(personas, claims):
+    staff = personas["staff"]
+    as_json = staff.get("/api/v1/claims/", HTTP_ACCEPT="application/json")
+    as_html = staff.get("/api/v1/claims/", HTTP_ACCEPT="text/html")
+    assert as_html.status_code == 200 and as_json["ETag"] != as_html["ETag"]
+    assert "Accept" in as_json["Vary"] and "Cookie" in as_json["Vary"]

@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import threading
 import time
+import uuid
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -277,7 +278,7 @@ def test_https_checks_the_certificate_against_the_name_while_connecting_to_the_a
     outcomes = {}
     for endpoint in (good, bad):
         delivery = WebhookDelivery.objects.create(
-            endpoint=endpoint, event_id=f"00000000-0000-4000-8000-00000000000{endpoint.pk}",
+            endpoint=endpoint, event_id=uuid.uuid4(),
             event="claim.published", payload={"event": "claim.published"},
             next_attempt_at=timezone.now())
         outcomes[endpoint] = (webhooks.delivery_attempt(delivery_id=delivery.pk),

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -67,12 +68,27 @@ class ConditionalMixin:
     """
 
     conditional_requests = True  # ApiAutoSchema documents the 304
-    representation_ttl = 30 * 24 * 3600
+    # An hour: a moment that expired only costs one 200 (the body is dated anew), and clients
+    # varying a URL cannot fill the cache for long.
+    representation_ttl = 3600
+    PAGING_PARAMS = frozenset({"cursor", "page_size", "search", "ordering", "format"})
+
+    def _representation_key(self, request) -> str:
+        """The URL as far as it decides the body, for this audience and format: parameters
+        the view does not read are left out (each new one would otherwise be a new key)."""
+        known = set(self.PAGING_PARAMS)
+        filterset = getattr(self, "filterset_class", None)
+        known |= set(filterset.base_filters) if filterset else set(
+            getattr(self, "filterset_fields", None) or ())
+        params = sorted((name, value) for name in known
+                        for value in request.query_params.getlist(name))
+        audience = "desk" if sees_everything(request) else "public"
+        media = getattr(request, "accepted_media_type", "")
+        return "api-repr:" + hashlib.sha256(
+            f"{audience} {media} {request.path} {params}".encode()).hexdigest()
 
     def _representation_since(self, request, etag) -> tuple[int, bool]:
-        audience = "desk" if sees_everything(request) else "public"
-        key = "api-repr:" + hashlib.sha256(
-            f"{audience} {request.get_full_path()}".encode()).hexdigest()
+        key = self._representation_key(request)
         now = clock()
         known = cache.get(key)
         if known and known[0] == etag:
@@ -90,15 +106,20 @@ class ConditionalMixin:
         if response.status_code != 200:
             return response
         body = json.dumps(response.data, sort_keys=True, default=str).encode("utf-8")
-        etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+        # The format is part of the representation: the browsable API's HTML and the JSON of
+        # one URL get different tags.
+        media = getattr(request, "accepted_media_type", "").encode()
+        etag = quote_etag(hashlib.sha256(media + b"\n" + body).hexdigest()[:32])
         since, exact = self._representation_since(request, etag)
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match:  # takes precedence over If-Modified-Since (RFC 9110 13.2.2)
             tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
             fresh = etag in tags or if_none_match.strip() == "*"
         else:
+            # Only the date this API gave this body counts: a later one (a client's own clock,
+            # another server's, a date in the future) says nothing about which body it holds.
             copy = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-            fresh = copy is not None and (since < copy or (exact and since == copy))
+            fresh = exact and copy == since
         if fresh:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         return self._stamp(response, etag, since)
@@ -109,7 +130,7 @@ class ConditionalMixin:
         response["Last-Modified"] = http_date(since)
         # Private: what a request sees depends on who asks (staff sessions see more).
         response["Cache-Control"] = "private, no-cache"
-        response["Vary"] = "Authorization, Cookie"
+        patch_vary_headers(response, ("Authorization", "Cookie"))
         return response
 
     def list(self, request, *args, **kwargs):
