@@ -212,7 +212,8 @@ def serve(database_url: str, port: int) -> subprocess.Popen:
     }
     env.pop("CACHE_URL", None)  # throttle counts in each worker's memory, as on a laptop
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(WORKERS),
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py",
+         "-w", str(WORKERS),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True)
 

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,16 @@ def test_it_parses_booleans_and_numbers(monkeypatch):
     assert env_bool("FLAG") is True
     assert env_int("COUNT", 3) == 12
     assert env_int("UNSET_COUNT_VARIABLE", 3) == 3
+
+
+def test_the_gunicorn_config_freezes_what_a_worker_loaded():
+    import gc
+    import runpy
+
+    hooks = runpy.run_path(str(Path(__file__).resolve().parents[1] / "config" /
+                               "gunicorn.conf.py"))
+    try:
+        hooks["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -231,27 +231,13 @@ def published_first(claims):
 
 
 def claim_queryset(request):
-    live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+    """The claims ``request`` may see, with claimant, article and source joined. Evidence,
+    verdict versions and links are fetched per page by ``serializers.claims_attach``."""
     claims = visible_claims(request)
     if not sees_everything(request):
         claims = published_first(claims)
     # The article's text (the whole story, kilobytes) is never shown here: not fetched.
-    return (claims
-            .select_related("claimant", "article__source").defer("article__text")
-            .prefetch_related(
-                # Into lists (to_attr): a prefetched manager clones a queryset per claim and
-                # again when serialised, ~200 query clones a page of 50 (bench/api.py).
-                Prefetch("evidence", to_attr="evidence_list"),
-                Prefetch("verdicts", to_attr="verdict_list"),
-                Prefetch("links", to_attr="outgoing",
-                         queryset=live.filter(target_claim__isnull=False).select_related(
-                             "target_claim__article__source").defer(
-                             "target_claim__article__text")),
-                Prefetch("linked_from", to_attr="incoming",
-                         queryset=live.select_related("claim__article__source").defer(
-                             "claim__article__text")),
-                Prefetch("links", to_attr="memberships",
-                         queryset=live.filter(proposition__isnull=False).order_by("-score"))))
+    return claims.select_related("claimant", "article__source").defer("article__text")
 
 
 def visibility(request):
