@@ -702,3 +702,26 @@ def test_json_and_the_browsable_api_have_their_own_etags(personas, claims):
     as_html = staff.get("/api/v1/claims/", HTTP_ACCEPT="text/html")
     assert as_html.status_code == 200 and as_json["ETag"] != as_html["ETag"]
     assert "Accept" in as_json["Vary"] and "Cookie" in as_json["Vary"]
+
+
+def test_related_claims_and_members_say_whether_an_editor_confirmed_them(personas, claims):
+    from claims import matching
+
+    published = claims["published"]
+    other, third = publish(ClaimFactory()), publish(ClaimFactory())
+    suggested = ClaimLink.objects.create(claim=published, target_claim=other,
+                                         relation="supports", score=0.7, method="test")
+    decided = ClaimLink.objects.create(claim=published, target_claim=third,
+                                       relation="supports", score=0.6, method="test")
+    matching.link_decide(link=decided, user=desk_user("ed", EDITOR), status="confirmed")
+    proposition = Proposition.objects.create(text=published.text, first_claim=published)
+    ClaimLink.objects.create(claim=published, proposition=proposition, relation="supports",
+                             score=0.9, method="test")
+    body = personas["anonymous"].get(f"/api/v1/claims/{published.pk}/").json()
+    assert {r["id"]: r["confirmed"] for r in body["related"]["supports"]} == {
+        other.pk: False, third.pk: True}
+    members = personas["anonymous"].get(f"/api/v1/propositions/{proposition.pk}/").json()
+    assert [m["confirmed"] for m in members["members"]["supports"]] == [False]
+    matching.link_decide(link=suggested, user=desk_user("ed2", EDITOR), status="rejected")
+    body = personas["anonymous"].get(f"/api/v1/claims/{published.pk}/").json()
+    assert [r["id"] for r in body["related"]["supports"]] == [third.pk]

@@ -82,11 +82,17 @@ class VerdictVersionSerializer(serializers.Serializer):
     correction_note = serializers.CharField()
 
 
+CONFIRMED_HELP = ("True: an editor confirmed the link. False: the matcher suggested it and "
+                  "nobody at the desk has reviewed it yet. Links the desk rejected are not "
+                  "shown.")
+
+
 class RelatedClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     relation = serializers.ChoiceField(choices=ClaimLink.Relation.choices)
     score = serializers.FloatField()
+    confirmed = serializers.BooleanField(help_text=CONFIRMED_HELP)
     source = serializers.CharField()
     url = serializers.URLField()
 
@@ -131,19 +137,19 @@ def claims_attach(claims) -> None:
     live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
     # Links from the claim, then links to it, each by score (the order related claims are
     # chosen in when two links join the same pair).
-    for claim_id, other, relation, score, text, status, source in (
+    for claim_id, other, relation, score, decided, text, status, source in (
             live.filter(claim_id__in=ids, target_claim__isnull=False)
             .order_by("claim_id", "-score", "id")
-            .values_list("claim_id", "target_claim_id", "relation", "score",
+            .values_list("claim_id", "target_claim_id", "relation", "score", "status",
                          "target_claim__text", "target_claim__status",
                          "target_claim__article__source__name")):
-        by_id[claim_id].related_pairs.append(((relation, score),
+        by_id[claim_id].related_pairs.append(((relation, score, decided == ClaimLink.Status.CONFIRMED),
                                               _Other(other, text, status, source)))
-    for claim_id, other, relation, score, text, status, source in (
+    for claim_id, other, relation, score, decided, text, status, source in (
             live.filter(target_claim_id__in=ids).order_by("claim_id", "-score", "id")
-            .values_list("target_claim_id", "claim_id", "relation", "score", "claim__text",
-                         "claim__status", "claim__article__source__name")):
-        by_id[claim_id].related_pairs.append(((relation, score),
+            .values_list("target_claim_id", "claim_id", "relation", "score", "status",
+                         "claim__text", "claim__status", "claim__article__source__name")):
+        by_id[claim_id].related_pairs.append(((relation, score, decided == ClaimLink.Status.CONFIRMED),
                                               _Other(other, text, status, source)))
     for claim_id, proposition_id in (
             live.filter(claim_id__in=ids, proposition__isnull=False)
@@ -251,18 +257,20 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_related(self, claim) -> RelatedSerializer:
         visible = self.context["visible"]
-        best: dict[int, tuple[tuple[str, float], _Other]] = {}
+        best: dict[int, tuple[tuple[str, float, bool], _Other]] = {}
         for link, other in claim.related_pairs:
             if not visible(other):
                 continue
             if other.pk not in best or link[1] > best[other.pk][0][1]:
                 best[other.pk] = (link, other)
         sides = {"supports": [], "contradicts": []}
-        for (relation, score), other in sorted(best.values(), key=lambda pair: -pair[0][1]):
+        for (relation, score, confirmed), other in sorted(best.values(),
+                                                          key=lambda pair: -pair[0][1]):
             if relation in sides:
                 sides[relation].append({
                     "id": other.pk, "text": other.text, "relation": relation,
-                    "score": score, "source": other.source, "url": self.claim_url(other.pk)})
+                    "score": score, "confirmed": confirmed, "source": other.source,
+                    "url": self.claim_url(other.pk)})
         return sides
 
     def get_proposition(self, claim) -> int | None:
@@ -281,6 +289,7 @@ class PropositionMemberSerializer(serializers.Serializer):
     claimant = serializers.CharField(allow_null=True)
     published_at = serializers.DateTimeField(allow_null=True)
     verdict = RatingSerializer(allow_null=True)
+    confirmed = serializers.BooleanField(help_text=CONFIRMED_HELP)
     url = serializers.URLField()
 
 
@@ -334,6 +343,7 @@ class PropositionSerializer(serializers.ModelSerializer):
                 "published_at": claim.article.published_at,
                 "verdict": rating_of(claim.verdict, claim.get_verdict_display())
                 if claim.status == Claim.Status.PUBLISHED else None,
+                "confirmed": link.status == ClaimLink.Status.CONFIRMED,
                 "url": _absolute(request, reverse("api:claim-detail", args=[claim.pk]))})
         return sides
 
