@@ -4,10 +4,13 @@ claims with every part filled and on claims with none."""
 
 from __future__ import annotations
 
+import hashlib
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django.utils.http import quote_etag
 from rest_framework import serializers
 
 from claims import review
@@ -80,3 +83,27 @@ def test_a_list_attaches_once_and_a_single_claim_by_itself(rich, django_assert_n
                            context={"request": None, "visible": visibility(request)})
     with django_assert_num_queries(6):  # the page, then five for all of its claims
         assert len(many.data) == 2
+
+
+def test_a_json_etag_hashes_the_bytes_sent_and_the_browsable_api_has_its_own(rich):
+    staff = Client()
+    staff.force_login(desk_user("desk", EDITOR))
+    path = f"/api/v1/claims/{rich[0].pk}/"
+    as_json = staff.get(path, HTTP_ACCEPT="application/json")
+    again = staff.get(path, HTTP_ACCEPT="application/json")
+    as_html = staff.get(path, HTTP_ACCEPT="text/html")
+    assert as_json.status_code == as_html.status_code == 200
+    # Rendered once: the tag is the hash of the very body sent, stable while it stays.
+    assert as_json["ETag"] == quote_etag(hashlib.sha256(
+        b"application/json\n" + as_json.content).hexdigest()[:32])
+    assert again.content == as_json.content and again["ETag"] == as_json["ETag"]
+    assert as_html["ETag"] != as_json["ETag"]
+    # Each format answers 304 to its own tag only.
+    assert staff.get(path, HTTP_ACCEPT="text/html",
+                     HTTP_IF_NONE_MATCH=as_html["ETag"]).status_code == 304
+    assert staff.get(path, HTTP_ACCEPT="text/html",
+                     HTTP_IF_NONE_MATCH=as_json["ETag"]).status_code == 200
+    # The body changes: so does the tag.
+    Claim.objects.filter(pk=rich[0].pk).update(rationale="Recounted twice: 37.")
+    changed = staff.get(path, HTTP_ACCEPT="application/json")
+    assert changed.content != as_json.content and changed["ETag"] != as_json["ETag"]
