@@ -132,10 +132,10 @@ class ConditionalMixin:
         """A hash of the format and the body. The format is part of the representation: the
         browsable API's HTML and the JSON of one URL get different tags. A JSON body is
         rendered here, once, and hashed as sent (Django's handler finds it rendered; a
-        second, sorted dump of a 50-claim page's data was ~1 ms more). The HTML page holds a
-        fresh CSRF token each time, so for it the data is hashed instead."""
+        second, sorted dump of a 50-claim page's data was ~1 ms more). For an HTML page the data
+        is hashed instead: the browsable API's holds a fresh CSRF token each time."""
         media = getattr(request, "accepted_media_type", "").encode()
-        if getattr(response.accepted_renderer, "format", "") == "api":
+        if getattr(response.accepted_renderer, "media_type", "") == "text/html":
             body = json.dumps(response.data, sort_keys=True, default=str).encode("utf-8")
         else:
             body = response.render().content
