@@ -323,6 +323,11 @@ CORRECTION_FIELDS = ["correction_verdict", "correction_rationale", "correction_n
                      "correction_proposed_by", "correction_proposed_at"]
 
 
+def _require_pending_correction(claim: Claim) -> None:
+    if claim.correction_proposed_at is None:
+        raise WrongState("No correction is awaiting approval.")
+
+
 def _correction_clear(claim: Claim) -> None:
     claim.correction_verdict = claim.correction_rationale = claim.correction_note = ""
     claim.correction_proposed_by, claim.correction_proposed_at = None, None
@@ -358,8 +363,7 @@ def claim_correction_approve(*, claim, user, expected_version: int | None = None
     replaces stays, marked corrected. Four eyes: not by the editor who proposed it."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["approve_correction"], claim, user)
-    if claim.correction_proposed_at is None:
-        raise WrongState("No correction is awaiting approval.")
+    _require_pending_correction(claim)
     if claim.correction_proposed_by_id == user.pk:
         raise NotAllowed("Four eyes: you proposed this correction, so another editor must "
                          "approve it.")
@@ -394,8 +398,7 @@ def claim_correction_discard(*, claim, user, note: str,
     the published verdict stays. The proposal is kept in the trail."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["discard_correction"], claim, user)
-    if claim.correction_proposed_at is None:
-        raise WrongState("No correction is awaiting approval.")
+    _require_pending_correction(claim)
     note = _note(note, required=True, what="discarding a correction")
     dropped = {"verdict": claim.correction_verdict, "rationale": claim.correction_rationale,
                "note": claim.correction_note,

@@ -136,21 +136,17 @@ def claims_attach(claims) -> None:
              "correction_note"), row)))
     live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
     # Links from the claim, then links to it, each by score (the order related claims are
-    # chosen in when two links join the same pair).
-    for claim_id, other, relation, score, decided, text, status, source in (
-            live.filter(claim_id__in=ids, target_claim__isnull=False)
-            .order_by("claim_id", "-score", "id")
-            .values_list("claim_id", "target_claim_id", "relation", "score", "status",
-                         "target_claim__text", "target_claim__status",
-                         "target_claim__article__source__name")):
-        by_id[claim_id].related_pairs.append(((relation, score, decided == ClaimLink.Status.CONFIRMED),
-                                              _Other(other, text, status, source)))
-    for claim_id, other, relation, score, decided, text, status, source in (
-            live.filter(target_claim_id__in=ids).order_by("claim_id", "-score", "id")
-            .values_list("target_claim_id", "claim_id", "relation", "score", "status",
-                         "claim__text", "claim__status", "claim__article__source__name")):
-        by_id[claim_id].related_pairs.append(((relation, score, decided == ClaimLink.Status.CONFIRMED),
-                                              _Other(other, text, status, source)))
+    # chosen in when two links join the same pair): (this claim, the other) per direction.
+    for mine, theirs in (("claim", "target_claim"), ("target_claim", "claim")):
+        for claim_id, other, relation, score, decided, text, status, source in (
+                live.filter(**{f"{mine}_id__in": ids, f"{theirs}__isnull": False})
+                .order_by(f"{mine}_id", "-score", "id")
+                .values_list(f"{mine}_id", f"{theirs}_id", "relation", "score", "status",
+                             f"{theirs}__text", f"{theirs}__status",
+                             f"{theirs}__article__source__name")):
+            by_id[claim_id].related_pairs.append(
+                ((relation, score, decided == ClaimLink.Status.CONFIRMED),
+                 _Other(other, text, status, source)))
     for claim_id, proposition_id in (
             live.filter(claim_id__in=ids, proposition__isnull=False)
             .order_by("claim_id", "-score", "id").values_list("claim_id", "proposition_id")):
@@ -308,10 +304,10 @@ class PropositionSerializer(serializers.ModelSerializer):
         model = Proposition
         fields = ["id", "text", "first_seen_at", "members", "updated_at"]
 
-    # A proposition's text and date are its first claim's. Where that claim is not visible (a
-    # draft, or since deleted), they come from its earliest visible member instead: the
-    # draft's words and date stay on the desk. ``live_links`` are the visible members, in
-    # order of publication (views.PropositionViewSet).
+    # A proposition's text is its first claim's; where that claim is not visible (a draft, or
+    # since deleted), its earliest visible member's instead: the draft's words stay on the
+    # desk. ``live_links`` are the visible members, in order of publication
+    # (views.PropositionViewSet).
     def _shows_own(self, proposition) -> bool:
         return bool(self.context.get("desk")) or (
             proposition.first_claim_status == Claim.Status.PUBLISHED)

@@ -101,10 +101,10 @@ class ConditionalMixin:
         cache.set(key, (etag, now, exact), self.representation_ttl)
         return int(now), exact
 
-    def _conditional(self, request, produce):
-        response = produce()
-        if response.status_code == 200:
-            response.conditional = True  # tagged in finalize_response, once rendered
+    @staticmethod
+    def _conditional(response):
+        """Marks a 200 for finalize_response, which tags it once it is rendered."""
+        response.conditional = response.status_code == 200
         return response
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -152,7 +152,7 @@ class ConditionalMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        return self._conditional(request, lambda: self._page(queryset))
+        return self._conditional(self._page(queryset))
 
     def _page(self, queryset):
         page = self.paginate_queryset(queryset)
@@ -162,7 +162,7 @@ class ConditionalMixin:
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        return self._conditional(request, lambda: Response(self.get_serializer(instance).data))
+        return self._conditional(Response(self.get_serializer(instance).data))
 
 
 class ReadOnly(permissions.BasePermission):
@@ -303,9 +303,8 @@ class ClaimViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         claim = self.get_object()
         if claim.status != Claim.Status.PUBLISHED:
             return api_error(404, "not_found", "Only published claims have a ClaimReview.")
-        return self._conditional(request, lambda: Response(
-            claimreview.claim_review(claim, request=request),
-            content_type="application/ld+json"))
+        return self._conditional(Response(claimreview.claim_review(claim, request=request),
+                                          content_type="application/ld+json"))
 
 
 @extend_schema_view(
