@@ -10,22 +10,27 @@ and never touch a link an editor has decided.
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from claims.engine import relation as relation_engine
-from claims.engine.lexicon import FAMILY_ALIASES
-from claims.engine.retrieval_text import analyse as analyse_terms
+from claims import enqueue
 from claims.candidates import (
     MATCHABLE_KINDS,
     claim_candidates,
     factcheck_candidates,
     sentence_of,
 )
+from claims.engine import relation as relation_engine
+from claims.engine.lexicon import FAMILY_ALIASES
+from claims.engine.retrieval_text import analyse as analyse_terms
 from claims.models import Article, Claim, ClaimLink, Proposition
 from claims.review import claims_priority_refresh
 
@@ -130,16 +135,17 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
         scored.append((similarity, other, label, cues))
 
     with transaction.atomic():
-        # One pass per claim at a time (a redelivered task waits here), and one proposition
-        # join at a time across workers, so two matching claims cannot both start their own.
-        Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        # One proposition join at a time across workers, so two matching claims cannot both
+        # start their own; the lock comes before any row lock (one order everywhere, so
+        # matching never deadlocks) and also makes a redelivered pass wait for the first.
         propositions_lock()
         for similarity, other, label, cues in scored:
             _suggest(claim=claim, target_claim=other, relation=label, score=similarity,
                      cues=cues)
             counts["claims"] += 1
         counts["proposition"] = _join_proposition(claim, scored)
-        claims_priority_refresh(claim_ids=[claim.pk, *(other.pk for _, other, _, _ in scored)])
+    # After the commit, outside the global lock: the counts lock claim rows of their own.
+    claims_priority_refresh(claim_ids=[claim.pk, *(other.pk for _, other, _, _ in scored)])
 
     fact_min = settings.CLAIMTRACK_MATCH_FACTCHECK_MIN
     content = claim_vector(claim.text)
@@ -210,14 +216,74 @@ def _join_proposition(claim: Claim, scored) -> int:
     return 1
 
 
-def article_match(*, article_id: int) -> dict[str, int]:
-    """Match every claim of an article; the article records when (the sweep's marker)."""
-    totals = Counter()
-    for claim_id in Claim.objects.filter(article_id=article_id, kind__in=MATCHABLE_KINDS) \
-            .order_by("start").values_list("id", flat=True):
+def article_match(*, article_id: int, deadline: float | None = None) -> dict[str, int] | None:
+    """Take the article's matching lease and run one pass (``article_match_pass``); None
+    when another pass holds the lease or nothing is left to match."""
+    taken = article_match_take(article_id=article_id)
+    if taken is None:
+        return None
+    return article_match_pass(article_id=article_id, taken=taken, deadline=deadline)
+
+
+def article_match_pass(*, article_id: int, taken: MatchLease,
+                       deadline: float | None = None) -> dict[str, int]:
+    """Match an article's claims in order from where the last pass stopped, recording each
+    as done, until CLAIMTRACK_MATCH_CHUNK claims or ``deadline`` (a ``time.monotonic()``
+    value): the rest go to a new pass, sent on commit, so a long article never runs past a
+    task's time limit. The last pass marks the article matched."""
+    totals: Counter = Counter()
+    remaining = (Claim.objects.filter(article_id=article_id, kind__in=MATCHABLE_KINDS,
+                                      pk__gt=taken.cursor).order_by("pk")
+                 .values_list("pk", flat=True))
+    batch = list(remaining[:settings.CLAIMTRACK_MATCH_CHUNK + 1])
+    for position, claim_id in enumerate(batch):
+        out_of_time = deadline is not None and time.monotonic() >= deadline
+        if position == settings.CLAIMTRACK_MATCH_CHUNK or (position and out_of_time):
+            article_match_release(article_id=article_id, lease=taken.lease)
+            return dict(totals)
         totals.update(claim_match(claim_id=claim_id))
-    Article.objects.filter(pk=article_id).update(matched_at=timezone.now())
+        # Progress is kept claim by claim: a pass cut short resumes after the last one.
+        Article.objects.filter(pk=article_id, match_started_at=taken.lease).update(
+            match_cursor=claim_id, match_attempts=0)
+    Article.objects.filter(pk=article_id, match_started_at=taken.lease).update(
+        matched_at=timezone.now(), match_started_at=None)
     return dict(totals)
+
+
+@dataclass(frozen=True)
+class MatchLease:
+    lease: datetime
+    cursor: int
+
+
+def article_match_take(*, article_id: int, lease: datetime | None = None) -> MatchLease | None:
+    """Take the matching lease of a processed, unmatched article; every take counts an
+    attempt (the count restarts when a claim is matched)."""
+    now = timezone.now()
+    expired = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
+    free = Q(match_started_at__isnull=True) | Q(match_started_at__lt=expired)
+    if lease is not None:
+        free |= Q(match_started_at=lease)
+    taken = Article.objects.filter(
+        free, pk=article_id, state=Article.State.DONE, matched_at__isnull=True, error="",
+    ).update(match_started_at=now, match_attempts=F("match_attempts") + 1)
+    if taken != 1:
+        return None
+    cursor = Article.objects.values_list("match_cursor", flat=True).get(pk=article_id)
+    return MatchLease(lease=now, cursor=cursor)
+
+
+def article_match_release(*, article_id: int, lease: datetime) -> bool:
+    """Give the lease back and send a pass for the claims left (a chunk ended, or the task
+    ran out of time)."""
+    with transaction.atomic():
+        released = Article.objects.filter(
+            pk=article_id, match_started_at=lease, matched_at__isnull=True,
+        ).update(match_started_at=None, match_requested_at=timezone.now(),
+                 match_enqueued_at=None)
+        if released:
+            enqueue.article_match_enqueue(article_id=article_id)
+    return released == 1
 
 
 def proposition_sides(proposition: Proposition) -> dict[str, list[Claim]]:

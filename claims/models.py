@@ -60,9 +60,17 @@ class Article(models.Model):
     matched_at = models.DateTimeField(
         null=True, blank=True, help_text="When its claims were last matched across sources."
     )
-    # Matching has its own lease: the sweep re-sends an unmatched article only once this is
-    # older than the processing timeout, and stops after CLAIMTRACK_MAX_ATTEMPTS sends.
+    # When the extraction message was handed to the broker (None: not yet, or the broker
+    # refused it): the sweep re-sends only what was never sent or what the broker lost.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Matching, after extraction, runs in passes of at most CLAIMTRACK_MATCH_CHUNK claims:
+    # requested (and sent) when extraction finishes or a pass leaves claims for the next;
+    # a pass holds a lease (match_started_at) and records the last claim it matched
+    # (match_cursor); attempts count the passes taken since the cursor last moved.
     match_requested_at = models.DateTimeField(null=True, blank=True)
+    match_enqueued_at = models.DateTimeField(null=True, blank=True)
+    match_started_at = models.DateTimeField(null=True, blank=True)
+    match_cursor = models.PositiveBigIntegerField(default=0)
     match_attempts = models.PositiveSmallIntegerField(default=0)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -116,7 +116,8 @@ def _note(note: str, *, required: bool, what: str) -> str:
 def _lock(claim: Claim | int, expected_version: int | None) -> Claim:
     """The claim, locked for this transaction, refused if it moved past ``expected_version``."""
     pk = claim if isinstance(claim, int) else claim.pk
-    locked = Claim.objects.select_for_update().get(pk=pk)
+    # "No key": matching may add links pointing at the claim meanwhile without waiting.
+    locked = Claim.objects.select_for_update(no_key=True).get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         last = locked.events.select_related("actor").order_by("-created_at", "-id").first()
         who = f" by {last.actor or 'the system'} at {last.created_at:%H:%M}" if last else ""
@@ -547,13 +548,18 @@ def claims_priority_refresh(*, claim_ids) -> int:
                 outlets[this].add(other_source)
             elif relation == ClaimLink.Relation.CONTRADICTS:
                 contradicting[this].add(other)
-    sources = dict(Claim.objects.filter(pk__in=ids).values_list("pk", "article__source_id"))
-    # One statement for the counts of all of them (matching refreshes ~20 claims at a time).
-    Claim.objects.bulk_update(
-        [Claim(pk=pk, corroborations=len(outlets[pk] - {source}),
-               contradictions=len(contradicting[pk])) for pk, source in sources.items()],
-        ["corroborations", "contradictions"])
-    return Claim.objects.filter(pk__in=ids).update(priority=PRIORITY)
+    with transaction.atomic():
+        # The rows are locked in id order before any is written, so two refreshes of
+        # overlapping claims wait for each other instead of deadlocking; "no key" leaves
+        # them open to new links that point at them (only counts change here).
+        sources = dict(Claim.objects.select_for_update(no_key=True).filter(pk__in=ids)
+                       .order_by("pk").values_list("pk", "article__source_id"))
+        # One statement for the counts of all of them (matching refreshes ~20 at a time).
+        Claim.objects.bulk_update(
+            [Claim(pk=pk, corroborations=len(outlets[pk] - {source}),
+                   contradictions=len(contradicting[pk])) for pk, source in sources.items()],
+            ["corroborations", "contradictions"])
+        return Claim.objects.filter(pk__in=ids).update(priority=PRIORITY)
 
 
 def fact_checkers():

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from claims import engine
+from claims import engine, enqueue
 from claims.errors import ArticleTooLarge, DuplicateArticle, EmptyArticle, InvalidArticle, NotUTF8
 from claims.models import (
     Article,
@@ -204,7 +204,7 @@ def article_create(*, prepared: PreparedArticle, submitted_by=None,
         ) from None
     # Outside the block above: in process, the task runs right at the commit, and none of
     # its errors may be mistaken for a duplicate.
-    article_enqueue(article_id=article.pk)
+    enqueue.article_enqueue(article_id=article.pk)
     return article
 
 
@@ -215,45 +215,6 @@ def article_ingest(*, submitted_by=None, submitted_via=None, **fields) -> Articl
 
 
 # --- Processing -------------------------------------------------------------------------------
-
-
-def send_on_commit(task, *args, what: str) -> None:
-    """Send ``task`` once the current transaction commits, never raising into the caller.
-
-    The database already holds what the task works on: if sending (or, in process, running)
-    fails, the sweep or the re-run action picks it up again.
-    """
-
-    def send() -> None:
-        try:
-            task.delay(*args)
-        except BROKER_ERRORS as exc:
-            logger.warning("Broker unavailable, %s waits for the sweep: %s", what, exc)
-
-    transaction.on_commit(send, robust=True)
-
-
-def article_enqueue(*, article_id: int) -> None:
-    """Extract the article's claims in a worker once it is committed."""
-    from claims.tasks import article_process_task
-
-    send_on_commit(article_process_task, article_id, what=f"article {article_id}")
-
-
-def article_match_enqueue(*, article_id: int) -> None:
-    """Match the article's claims across sources once its claims are committed."""
-    from claims.tasks import article_match_task
-
-    send_on_commit(article_match_task, article_id, what=f"matching of article {article_id}")
-
-
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    from kombu.exceptions import OperationalError as KombuOperationalError
-
-    return (KombuOperationalError, ConnectionError, TimeoutError)
-
-
-BROKER_ERRORS = _broker_errors()
 
 
 @dataclass(frozen=True)
@@ -276,34 +237,39 @@ def article_fail(*, article_id: int, reason: str, engine_version: str = "") -> b
     return updated == 1
 
 
-def article_process(*, article_id: int) -> ProcessOutcome:
-    """Extract the claims of one article. Safe to run twice, or twice at once.
+def article_take(*, article_id: int, lease: datetime | None = None) -> datetime | None:
+    """Take the article for extraction; returns the lease (the moment taken) or None.
 
-    The article is taken with a conditional update, the slow extraction runs outside any
-    transaction, and the result is written under a row lock only if the article is still
-    being processed, so a second delivery finds it done and changes nothing.
+    Taken when it is pending, when its lease is ``lease`` (the same delivery retrying after a
+    database error), or when its lease ran out (its worker died). Every take counts an
+    attempt; past CLAIMTRACK_MAX_ATTEMPTS the article is failed instead.
     """
     now = timezone.now()
     lease_expired = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
-    # Pending, or processing by a worker that has not finished within the timeout (it died):
-    # a duplicate message for an article being processed right now changes nothing.
+    ours = Q(state_changed_at=lease) if lease is not None else Q(pk__in=[])
     taken = Article.objects.filter(
         Q(state=Article.State.PENDING)
-        | Q(state=Article.State.PROCESSING, state_changed_at__lt=lease_expired),
+        | Q(ours | Q(state_changed_at__lt=lease_expired), state=Article.State.PROCESSING),
         pk=article_id,
-    ).update(
-        state=Article.State.PROCESSING, state_changed_at=now, attempts=F("attempts") + 1,
-    )
+    ).update(state=Article.State.PROCESSING, state_changed_at=now, attempts=F("attempts") + 1)
     if taken != 1:
-        return ProcessOutcome("skipped")
-    article = Article.objects.only("id", "text", "attempts").get(pk=article_id)
-    if article.attempts > settings.CLAIMTRACK_MAX_ATTEMPTS:
-        article_fail(
-            article_id=article_id,
-            reason=f"Gave up after {article.attempts - 1} attempts (worker lost or timed out).",
-        )
-        return ProcessOutcome("failed")
+        return None
+    attempts = Article.objects.values_list("attempts", flat=True).get(pk=article_id)
+    if attempts > settings.CLAIMTRACK_MAX_ATTEMPTS:
+        article_fail(article_id=article_id,
+                     reason=f"Gave up after {attempts - 1} attempts (worker lost or timed out).")
+        return None
+    return now
 
+
+def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
+    """Extract the claims of an article taken with ``lease`` and store them.
+
+    The slow extraction runs outside any transaction; the result is written under a row lock
+    only if the lease is still this one, so a delivery whose lease was handed back (the
+    sweep thought its worker dead) changes nothing.
+    """
+    article = Article.objects.only("id", "text").get(pk=article_id)
     try:
         extracted = engine.analyse(article.text)
     except Exception as exc:  # the engine is deterministic: a retry would fail the same way
@@ -314,7 +280,7 @@ def article_process(*, article_id: int) -> ProcessOutcome:
 
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article_id)
-        if locked.state != Article.State.PROCESSING:
+        if locked.state != Article.State.PROCESSING or locked.state_changed_at != lease:
             return ProcessOutcome("skipped")
         created, kept = claims_replace(
             article=locked, extracted=extracted, version=engine.ENGINE_VERSION
@@ -323,17 +289,34 @@ def article_process(*, article_id: int) -> ProcessOutcome:
         locked.error = ""
         locked.extractor_version = engine.ENGINE_VERSION
         locked.processed_at = locked.state_changed_at = timezone.now()
-        # New claims: matched afresh, with a fresh matching lease and attempt count.
-        locked.matched_at = None
+        # New claims: matched afresh, from the first claim, with a fresh count of attempts.
+        locked.matched_at = locked.match_started_at = locked.match_enqueued_at = None
         locked.match_requested_at = locked.processed_at
-        locked.match_attempts = 1
+        locked.match_cursor = locked.match_attempts = 0
         locked.save(
             update_fields=["state", "error", "extractor_version", "processed_at",
-                           "state_changed_at", "matched_at", "match_requested_at",
+                           "state_changed_at", "matched_at", "match_started_at",
+                           "match_enqueued_at", "match_requested_at", "match_cursor",
                            "match_attempts", "updated_at"]
         )
-        article_match_enqueue(article_id=article_id)
+        enqueue.article_match_enqueue(article_id=article_id)
     return ProcessOutcome("done", created=created, kept=kept)
+
+
+def article_process(*, article_id: int) -> ProcessOutcome:
+    """Take and extract one article (``article_take``, then ``article_extract``). Safe to run
+    twice, or twice at once: a second delivery finds it taken or done and changes nothing."""
+    lease = article_take(article_id=article_id)
+    if lease is None:
+        return article_untaken(article_id=article_id)
+    return article_extract(article_id=article_id, lease=lease)
+
+
+def article_untaken(*, article_id: int) -> ProcessOutcome:
+    """What a delivery that could not take the article did: "failed" if the take ran out of
+    attempts (or it failed before), else "skipped"."""
+    state = Article.objects.values_list("state", flat=True).get(pk=article_id)
+    return ProcessOutcome("failed" if state == Article.State.FAILED else "skipped")
 
 
 def article_reprocess(*, article: Article) -> bool:
@@ -348,7 +331,7 @@ def article_reprocess(*, article: Article) -> bool:
         ).update(state=Article.State.PENDING, error="", attempts=0,
                  state_changed_at=timezone.now())
         if updated:
-            article_enqueue(article_id=article.pk)
+            enqueue.article_enqueue(article_id=article.pk)
     return bool(updated)
 
 
@@ -469,6 +452,10 @@ def claims_delete(*, claims) -> int:
 
     A claim with a review trail is protected and raises ``ProtectedError``: delete nothing.
     """
+    from claims.matching import propositions_lock
+
+    # The proposition lock before any row: matching takes it first too (one lock order).
+    propositions_lock()
     ids = list(claims.values_list("pk", flat=True))
     propositions = set(ClaimLink.objects.filter(claim_id__in=ids, proposition__isnull=False)
                        .values_list("proposition_id", flat=True))
@@ -486,85 +473,123 @@ def articles_delete(*, articles) -> int:
     return deleted
 
 
-def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-enqueue articles accepted but not finished in time; fail those out of attempts.
+# Below this age an unsent article may still be in its on-commit send: the sweep waits.
+UNSENT_GRACE_SECONDS = 30
 
-    Each article is claimed by a conditional update on its state timestamp, so two sweeps
-    running at once enqueue it only once.
+
+def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Recover every unfinished article (docs/reliability.md has the fault table).
+
+    - pending and never sent (the broker was down), or sent but lost by the broker: sent;
+    - processing past its lease (the worker died): handed back to pending and sent, or
+      failed with the reason once out of attempts;
+    - processed but its matching never sent, lost, or its pass's worker died: sent again.
+
+    Each hand-back is a conditional update on the timestamp read, so two sweeps at once
+    recover an article once; work merely waiting in its queue is left alone.
     """
     now = now or timezone.now()
-    pending_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
-    processing_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
-    stuck = (
-        Article.objects.filter(state=Article.State.PENDING, state_changed_at__lt=pending_cutoff)
-        | Article.objects.filter(
-            state=Article.State.PROCESSING, state_changed_at__lt=processing_cutoff
-        )
-    ).values_list("id", "state", "state_changed_at", "attempts")
     counts = {"requeued": 0, "failed": 0, "rematched": 0, "pruned": 0}
-    # Processed but never matched (the broker was down when matching was to be sent, or
-    # the matching worker died): matched again once its lease has run out — a matching pass
-    # of a long article may still be running — and at most CLAIMTRACK_MAX_ATTEMPTS times;
-    # suggestions are idempotent. Claimed by a conditional update, like extraction below.
-    unmatched = Article.objects.filter(
-        Q(match_requested_at__isnull=True) | Q(match_requested_at__lt=processing_cutoff),
-        state=Article.State.DONE, matched_at__isnull=True, processed_at__lt=pending_cutoff,
-        match_attempts__lt=settings.CLAIMTRACK_MAX_ATTEMPTS,
-    ).values_list("id", "match_requested_at")
-    for article_id, requested_at in unmatched.iterator():
-        with transaction.atomic():
-            claimed = Article.objects.filter(
-                pk=article_id, matched_at__isnull=True, match_requested_at=requested_at
-            ).update(match_requested_at=now, match_attempts=F("match_attempts") + 1)
-            if claimed:
-                article_match_enqueue(article_id=article_id)
-                counts["rematched"] += 1
-    gave_up = Article.objects.filter(
-        state=Article.State.DONE, matched_at__isnull=True,
-        match_attempts__gte=settings.CLAIMTRACK_MAX_ATTEMPTS).count()
-    if gave_up:
-        logger.error("%s processed articles could not be matched after %s attempts; "
-                     "re-run them from the admin", gave_up, settings.CLAIMTRACK_MAX_ATTEMPTS)
+    counts.update(_extraction_sweep(now))
+    counts["rematched"] = _matching_sweep(now)
     # Propositions whose members were all deleted some other way (a cascade the services
     # did not see): nothing refers to them.
     counts["pruned"] = propositions_prune(proposition_ids=Proposition.objects.filter(
         locked=False, links__isnull=True).values_list("pk", flat=True)[:1000])
-    for article_id, state, changed_at, attempts in stuck.iterator():
-        if attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
-            if article_fail(
-                article_id=article_id,
-                reason=f"Gave up after {attempts} attempts (worker lost or timed out).",
-            ):
-                counts["failed"] += 1
+    return counts
+
+
+def _lost(sent_at, now, queue: enqueue.QueueState | None) -> bool:
+    """Whether work sent at ``sent_at`` (None: never sent) is no longer in its queue."""
+    if sent_at is None:
+        return True
+    if sent_at >= now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT):
+        return False
+    return queue is not None and not queue.may_hold(sent_at)
+
+
+def _extraction_sweep(now: datetime) -> dict[str, int]:
+    counts = {"requeued": 0, "failed": 0}
+    unsent_cutoff = now - timezone.timedelta(seconds=UNSENT_GRACE_SECONDS)
+    lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
+    queue = None
+    pending = Article.objects.filter(state=Article.State.PENDING,
+                                     state_changed_at__lt=unsent_cutoff)
+    for article_id, changed_at, sent_at in pending.values_list(
+            "id", "state_changed_at", "enqueued_at").iterator():
+        if sent_at is not None and queue is None:
+            queue = enqueue.queue_state("extract")  # asked once, only when needed
+        if not _lost(sent_at, now, queue):
             continue
         with transaction.atomic():
-            claimed = Article.objects.filter(
-                pk=article_id, state=state, state_changed_at=changed_at
-            ).update(state_changed_at=now)
-            if claimed:
-                article_enqueue(article_id=article_id)
+            if Article.objects.filter(pk=article_id, state=Article.State.PENDING,
+                                      state_changed_at=changed_at).update(
+                    state_changed_at=now, enqueued_at=None):
+                enqueue.article_enqueue(article_id=article_id)
+                counts["requeued"] += 1
+    stranded = Article.objects.filter(state=Article.State.PROCESSING,
+                                      state_changed_at__lt=lease_cutoff)
+    for article_id, changed_at, attempts in stranded.values_list(
+            "id", "state_changed_at", "attempts").iterator():
+        if attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
+            if article_fail(article_id=article_id, reason=(
+                    f"Gave up after {attempts} attempts (worker lost or timed out).")):
+                counts["failed"] += 1
+            continue
+        # Back to pending, so the task sent now can take it: a lease only its own worker
+        # could renew is not left standing.
+        with transaction.atomic():
+            if Article.objects.filter(pk=article_id, state=Article.State.PROCESSING,
+                                      state_changed_at=changed_at).update(
+                    state=Article.State.PENDING, state_changed_at=now, enqueued_at=None):
+                enqueue.article_enqueue(article_id=article_id)
                 counts["requeued"] += 1
     return counts
 
 
-def review_event_record(*, claim: Claim, actor, action: str, note: str = "",
-                        from_status: str = "", to_status: str = "", data=None) -> ReviewEvent:
-    return ReviewEvent.objects.create(
-        claim=claim, actor=actor, action=action, note=note, from_status=from_status,
-        to_status=to_status, data=data or {},
+def _matching_sweep(now: datetime) -> int:
+    lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
+    unsent_cutoff = now - timezone.timedelta(seconds=UNSENT_GRACE_SECONDS)
+    unmatched = Article.objects.filter(
+        Q(match_requested_at__isnull=True) | Q(match_requested_at__lt=unsent_cutoff),
+        Q(match_started_at__isnull=True) | Q(match_started_at__lt=lease_cutoff),
+        state=Article.State.DONE, matched_at__isnull=True, error="",
     )
+    queue = None
+    rematched = 0
+    for article_id, started_at, requested_at, sent_at, attempts in unmatched.values_list(
+            "id", "match_started_at", "match_requested_at", "match_enqueued_at",
+            "match_attempts").iterator():
+        if started_at is None:
+            if sent_at is not None and queue is None:
+                queue = enqueue.queue_state("match")
+            if not _lost(sent_at, now, queue):
+                continue
+        elif attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
+            reason = (f"Matching gave up after {attempts} attempts without progress "
+                      "(worker lost or timed out); run it again from the admin.")
+            if Article.objects.filter(pk=article_id, match_started_at=started_at).update(
+                    match_started_at=None, error=reason):
+                logger.error("Article %s: %s", article_id, reason)
+            continue
+        with transaction.atomic():
+            if Article.objects.filter(
+                    pk=article_id, matched_at__isnull=True, match_started_at=started_at,
+                    match_requested_at=requested_at).update(
+                    match_started_at=None, match_requested_at=now, match_enqueued_at=None):
+                enqueue.article_match_enqueue(article_id=article_id)
+                rematched += 1
+    return rematched
 
 
 def claims_rematch_recent(*, batch: int = 200) -> int:
     """Queue the claims of recent articles for matching again, in batches (after a bulk
     import of fact-checks). Returns how many claims were queued."""
     from claims.matching import MATCHABLE_KINDS
-    from claims.tasks import claims_match_task
 
     since = timezone.now() - timezone.timedelta(days=settings.CLAIMTRACK_REMATCH_DAYS)
     ids = list(Claim.objects.filter(kind__in=MATCHABLE_KINDS, article__created_at__gte=since)
                .order_by("id").values_list("id", flat=True))
     for start in range(0, len(ids), batch):
-        send_on_commit(claims_match_task, ids[start:start + batch],
-                       what=f"matching of {len(ids[start:start + batch])} claims")
+        enqueue.claims_match_enqueue(claim_ids=ids[start:start + batch])
     return len(ids)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from claims import services, webhooks
+from claims import matching, services, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +25,20 @@ def backoff(retries: int) -> int:
     return 10 * 2**retries
 
 
+def _lease(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def article_process_task(self, article_id: int) -> str:
+def article_process_task(self, article_id: int, lease: str | None = None) -> str:
+    """Extract an article's claims. A retry after a database error carries the lease its
+    delivery took, so it resumes its own work instead of waiting for the lease to run out."""
+    taken = None
     try:
-        outcome = services.article_process(article_id=article_id)
+        taken = services.article_take(article_id=article_id, lease=_lease(lease))
+        if taken is None:
+            return services.article_untaken(article_id=article_id).status
+        return services.article_extract(article_id=article_id, lease=taken).status
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             logger.error("Article %s: giving up after %s retries: %s", article_id,
@@ -33,10 +47,12 @@ def article_process_task(self, article_id: int) -> str:
                 services.article_fail(article_id=article_id,
                                       reason=f"Database unavailable after retries: {exc}")
             except TRANSIENT_ERRORS:
-                pass  # still down: the sweep finds the article later
+                pass  # still down: the sweep hands the article back when its lease runs out
             raise
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
-    return outcome.status
+        raise self.retry(
+            exc=exc, countdown=backoff(self.request.retries),
+            kwargs={"article_id": article_id, "lease": taken.isoformat() if taken else lease},
+        ) from exc
 
 
 @shared_task(acks_late=True)
@@ -45,20 +61,35 @@ def articles_sweep_task() -> dict:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def article_match_task(self, article_id: int) -> dict:
-    """Match every claim of a processed article across sources (idempotent suggestions)."""
-    from claims import matching
-
+def article_match_task(self, article_id: int, lease: str | None = None) -> dict | None:
+    """One matching pass over a processed article. The pass stops at half the soft time
+    limit and sends the rest on, so it ends inside the limit; a retry after a database
+    error carries its lease, like extraction's."""
+    deadline = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    taken = None
     try:
-        return matching.article_match(article_id=article_id)
+        taken = matching.article_match_take(article_id=article_id, lease=_lease(lease))
+        if taken is None:
+            return None
+        return matching.article_match_pass(article_id=article_id, taken=taken,
+                                           deadline=deadline)
+    except SoftTimeLimitExceeded:
+        # One claim took longer than half the limit: what was matched is kept and the rest
+        # goes to a new pass (attempts count, so a claim that always overruns ends it).
+        if taken is not None:
+            matching.article_match_release(article_id=article_id, lease=taken.lease)
+        return None
     except TRANSIENT_ERRORS as exc:
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        raise self.retry(
+            exc=exc, countdown=backoff(self.request.retries),
+            kwargs={"article_id": article_id,
+                    "lease": taken.lease.isoformat() if taken else lease},
+        ) from exc
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def claims_match_task(self, claim_ids: list[int]) -> int:
     """Match a batch of claims again (after a bulk import of fact-checks)."""
-    from claims import matching
     from claims.models import Claim
 
     try:

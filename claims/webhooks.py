@@ -80,6 +80,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from urllib3.exceptions import HTTPError, NewConnectionError
 
+from claims import enqueue
 from claims.errors import InvalidArticle
 from claims.models import ApiClient, WebhookDelivery, WebhookEndpoint
 
@@ -288,9 +289,6 @@ def claim_event(*, claim_id: int, event: str) -> int:
     Called inside the transaction that published or corrected the claim: the deliveries
     are committed with it, or not at all. Returns how many deliveries were made.
     """
-    from claims import services
-    from claims.tasks import deliver_webhook_task
-
     if event not in Event.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
     # Few endpoints exist, and JSON "contains" is not available on SQLite: filtered here.
@@ -310,8 +308,7 @@ def claim_event(*, claim_id: int, event: str) -> int:
                      "occurred_at": now.isoformat(), "claim": document},
             next_attempt_at=now))
     for delivery in deliveries:
-        services.send_on_commit(deliver_webhook_task, delivery.pk,
-                                what=f"webhook delivery {delivery.pk}")
+        enqueue.webhook_delivery_enqueue(delivery_id=delivery.pk)
     return len(deliveries)
 
 
@@ -480,14 +477,10 @@ def delivery_due_in(*, delivery_id: int, now: datetime | None = None) -> int:
 
 def delivery_retry(*, delivery_id: int) -> bool:
     """Give a failed delivery a fresh set of attempts, starting now (the admin's action)."""
-    from claims import services
-    from claims.tasks import deliver_webhook_task
-
     restarted = WebhookDelivery.objects.filter(pk=delivery_id, status=Status.FAILED).update(
         status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
     if restarted:
-        services.send_on_commit(deliver_webhook_task, delivery_id,
-                                what=f"webhook delivery {delivery_id}")
+        enqueue.webhook_delivery_enqueue(delivery_id=delivery_id)
     return restarted == 1
 
 
@@ -497,13 +490,9 @@ def webhooks_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
 
     Sending one twice is harmless: ``delivery_attempt`` claims each attempt.
     """
-    from claims import services
-    from claims.tasks import deliver_webhook_task
-
     now = now or timezone.now()
     due = list(WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
                .order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
     for delivery_id in due:
-        services.send_on_commit(deliver_webhook_task, delivery_id,
-                                what=f"webhook delivery {delivery_id}")
+        enqueue.webhook_delivery_enqueue(delivery_id=delivery_id)
     return len(due)

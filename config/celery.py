@@ -7,3 +7,27 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("claimtrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Each stage has its own queue, so a burst of one (matching a long article, a webhook
+# backlog) never holds back another, and the sweeps run even behind a backlog. Queue names
+# derive from CELERY_TASK_DEFAULT_QUEUE (extraction uses it as it is).
+STAGES = ("extract", "match", "webhooks", "sweeps")
+TASK_STAGES = {
+    "claims.tasks.article_process_task": "extract",
+    "claims.tasks.article_match_task": "match",
+    "claims.tasks.claims_match_task": "match",
+    "claims.tasks.deliver_webhook_task": "webhooks",
+    "claims.tasks.articles_sweep_task": "sweeps",
+    "claims.tasks.webhooks_sweep_task": "sweeps",
+}
+
+
+def queue_for(stage: str, base: str | None = None) -> str:
+    base = base or app.conf.task_default_queue
+    return base if stage == "extract" else f"{base}.{stage}"
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """Celery router (CELERY_TASK_ROUTES): the queue of the task's stage."""
+    stage = TASK_STAGES.get(name)
+    return {"queue": queue_for(stage)} if stage else None

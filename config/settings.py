@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config.env import (
     env_bool, env_database, env_float, env_int, env_list, env_redis_url, env_str,
@@ -238,6 +239,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 1,
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "claimtrack")
+# One queue per stage (config/celery.py routes each task): extraction on the default queue,
+# then "<default>.match", "<default>.webhooks" and "<default>.sweeps". A worker started
+# without -Q consumes all of them; -Q picks stages to scale one on its own.
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, *(
+        f"{CELERY_TASK_DEFAULT_QUEUE}.{stage}" for stage in ("match", "webhooks", "sweeps")))
+]
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = True
 
@@ -250,15 +259,24 @@ CLAIMTRACK_ARTICLE_MAX_BYTES = env_int("CLAIMTRACK_ARTICLE_MAX_BYTES", 2_000_000
 # the API accepts is never refused below it, and anything over gets the API's JSON 413.
 CLAIMTRACK_API_MAX_BODY_BYTES = CLAIMTRACK_ARTICLE_MAX_BYTES * 6 + 65536
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, CLAIMTRACK_API_MAX_BODY_BYTES)
-# The sweep re-enqueues articles left pending or processing for longer than these.
-CLAIMTRACK_PENDING_TIMEOUT = env_int("CLAIMTRACK_PENDING_TIMEOUT", 600, minimum=1)
-# Longer than the hard task time limit: a task still running is never taken over.
+# Recovery (docs/reliability.md). A message the broker took but no worker ran is sent again
+# once it is this old and the stage's queue is empty or the broker restarted since: longer
+# than the hard time limit, so a message a worker holds while it finishes another task is
+# not mistaken for a lost one.
+CLAIMTRACK_PENDING_TIMEOUT = env_int(
+    "CLAIMTRACK_PENDING_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=CELERY_TASK_TIME_LIMIT + 1)
+# A lease (extraction or a matching pass) older than this belongs to a dead worker and is
+# handed back; longer than the hard time limit, so a task still running is never taken over.
 CLAIMTRACK_PROCESSING_TIMEOUT = env_int(
     "CLAIMTRACK_PROCESSING_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2,
     minimum=CELERY_TASK_TIME_LIMIT + 1,
 )
 CLAIMTRACK_MAX_ATTEMPTS = env_int("CLAIMTRACK_MAX_ATTEMPTS", 5, minimum=1)
-CLAIMTRACK_SWEEP_INTERVAL = env_int("CLAIMTRACK_SWEEP_INTERVAL", 300, minimum=5)
+CLAIMTRACK_SWEEP_INTERVAL = env_int("CLAIMTRACK_SWEEP_INTERVAL", 60, minimum=5)
+# A matching pass handles at most this many claims, and stops early at half the soft time
+# limit, then hands the rest to a new task: a long article is matched in chunks that each
+# finish inside the limit (~0.5 s a claim measured in docs/benchmarks.md: 100 take ~50 s).
+CLAIMTRACK_MATCH_CHUNK = env_int("CLAIMTRACK_MATCH_CHUNK", 100, minimum=1)
 
 # Matching. Similarities are cosines of stemmed terms (0..1); set by reading the pairs the
 # demo corpus and the seed produce (docs/quality.md, "Matching"): same-story claims from

@@ -20,6 +20,7 @@ from django.db import connection
 
 from claims import services
 from claims.models import Article, Claim
+from config.celery import STAGES, queue_for
 from config.celery import app as celery_app
 from tests.conftest import require
 
@@ -48,8 +49,9 @@ def services_required():
 
 @pytest.fixture
 def worker_factory(services_required):
-    """Starts real worker processes on a queue of this test's own, so no other run's
-    messages reach them; tasks sent during the test go to that queue."""
+    """Starts real worker processes on queues of this test's own (one per stage, named
+    after its own default queue), so no other run's messages reach them; tasks sent during
+    the test go to those queues."""
     queue = f"claimtrack-test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -59,12 +61,13 @@ def worker_factory(services_required):
     }
     processes = []
 
-    def start() -> subprocess.Popen:
+    def start(pool: str = "solo", **extra_env: str) -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--concurrency=1", "-Q", queue, "--without-gossip", "--without-mingle",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}",
+             "--concurrency=1", "--without-gossip", "--without-mingle",
              "--loglevel=INFO", f"--hostname=test-{queue}-{len(processes)}@%h"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT, env={**env, **extra_env}, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
         )
         processes.append(process)
         return process
@@ -85,7 +88,8 @@ def worker_factory(services_required):
                 output, _ = process.communicate()
             print(output[-4000:])
         with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
+            for stage in STAGES:
+                conn.default_channel.queue_delete(queue_for(stage, base=queue))
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def test_it_marks_an_article_failed_with_the_reason_when_extraction_breaks():
 
 def test_it_retries_a_transient_database_error_with_growing_delays():
     article = pending_article()
-    with mock.patch.object(services, "article_process",
+    with mock.patch.object(services, "article_take",
                            side_effect=OperationalError("server closed the connection")), \
             mock.patch.object(tasks.article_process_task, "retry",
                               side_effect=RuntimeError("retry scheduled")) as retry:
@@ -106,7 +106,7 @@ def test_it_retries_a_transient_database_error_with_growing_delays():
 
 def test_it_fails_the_article_when_transient_errors_outlast_the_retries():
     article = pending_article()
-    with mock.patch.object(services, "article_process",
+    with mock.patch.object(services, "article_take",
                            side_effect=OperationalError("still down")):
         result = tasks.article_process_task.apply(
             args=[article.pk], retries=tasks.MAX_RETRIES, throw=False)
@@ -229,7 +229,7 @@ def test_reextraction_leaves_a_touched_claim_current_when_it_is_found_again():
 
 
 def test_an_in_process_task_failure_does_not_fail_the_ingestion():
-    with mock.patch.object(services, "article_process",
+    with mock.patch.object(services, "article_take",
                            side_effect=OperationalError("database is locked")), \
             mock.patch.object(tasks, "backoff", return_value=0):
         article = services.article_ingest(
@@ -278,25 +278,34 @@ def unmatched_article(**fields):
 def test_the_sweep_resends_unfinished_matching_once_per_lease(settings):
     settings.CLAIMTRACK_PROCESSING_TIMEOUT = 900
     lost = unmatched_article(match_attempts=1)
+    asked = timezone.now()
     running = unmatched_article(text=STORY + " Two.", match_attempts=1,
-                                match_requested_at=timezone.now())
+                                match_requested_at=asked)
     with mock.patch.object(tasks.article_match_task, "delay") as delay:
         assert services.articles_sweep()["rematched"] == 1
         assert services.articles_sweep()["rematched"] == 0  # its new lease runs
     assert [c.args[0] for c in delay.call_args_list] == [lost.pk]
     lost.refresh_from_db()
     running.refresh_from_db()
-    assert lost.match_attempts == 2
-    assert running.match_attempts == 1
+    assert lost.match_requested_at > timezone.now() - timedelta(minutes=1)
+    assert running.match_requested_at == asked  # asked for just now: not re-sent
+    assert running.match_enqueued_at is None and running.match_attempts == 1
 
 
 def test_the_sweep_stops_resending_matching_after_the_last_attempt(settings, caplog):
+    """Attempts count the passes taken since a claim was last matched: a pass whose worker
+    died that many times in a row ends with the reason on the article."""
     settings.CLAIMTRACK_MAX_ATTEMPTS = 3
-    unmatched_article(match_attempts=3)
+    article = unmatched_article(match_attempts=3,
+                                match_started_at=timezone.now() - timedelta(days=1))
     with mock.patch.object(tasks.article_match_task, "delay") as delay:
         assert services.articles_sweep()["rematched"] == 0
+        assert services.articles_sweep()["rematched"] == 0
     assert delay.call_count == 0
-    assert "could not be matched after 3 attempts" in caplog.text
+    article.refresh_from_db()
+    assert "Matching gave up after 3 attempts" in article.error
+    assert article.matched_at is None and article.match_started_at is None
+    assert "Matching gave up after 3 attempts" in caplog.text
 
 
 def test_processing_starts_a_fresh_matching_lease():
@@ -306,5 +315,6 @@ def test_processing_starts_a_fresh_matching_lease():
         tasks.article_process_task.delay(article.pk).get()
     article.refresh_from_db()
     assert delay.call_args.args == (article.pk,)
-    assert article.match_attempts == 1 and article.match_requested_at is not None
+    assert article.match_attempts == 0 and article.match_requested_at is not None
+    assert article.match_cursor == 0 and article.match_started_at is None
     assert article.matched_at is None

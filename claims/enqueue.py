@@ -1,0 +1,128 @@
+"""Sending work to the Celery workers: the one module that imports ``claims.tasks`` (lazily,
+since the tasks import the stages that call these functions).
+
+Every send happens after the current transaction commits and never raises into the caller:
+the database already says what is to be done, so a send the broker refuses is repeated by
+the sweep. A send that went out is recorded where the sweep can see it (``enqueued_at``,
+``match_enqueued_at``), so the sweep never re-sends work that is only waiting in the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    return (KombuOperationalError, ConnectionError, TimeoutError)
+
+
+BROKER_ERRORS = _broker_errors()
+
+
+def send_on_commit(task_name: str, *args, what: str, sent=None) -> None:
+    """Send ``claims.tasks.<task_name>`` once the current transaction commits.
+
+    ``sent`` is called after the broker took the message (in process, after the task ran).
+    """
+
+    def send() -> None:
+        from claims import tasks
+
+        try:
+            getattr(tasks, task_name).delay(*args)
+        except BROKER_ERRORS as exc:
+            logger.warning("Broker unavailable, %s waits for the sweep: %s", what, exc)
+            return
+        if sent is not None:
+            sent()
+
+    transaction.on_commit(send, robust=True)
+
+
+def article_enqueue(*, article_id: int) -> None:
+    """Extract the article's claims in a worker once it is committed."""
+    from claims.models import Article
+
+    def sent() -> None:
+        Article.objects.filter(pk=article_id, state=Article.State.PENDING).update(
+            enqueued_at=timezone.now())
+
+    send_on_commit("article_process_task", article_id, what=f"article {article_id}", sent=sent)
+
+
+def article_match_enqueue(*, article_id: int) -> None:
+    """Match the article's claims (the next chunk of them) once they are committed."""
+    from claims.models import Article
+
+    def sent() -> None:
+        Article.objects.filter(pk=article_id, matched_at__isnull=True).update(
+            match_enqueued_at=timezone.now())
+
+    send_on_commit("article_match_task", article_id, what=f"matching of article {article_id}",
+                   sent=sent)
+
+
+def claims_match_enqueue(*, claim_ids: list[int]) -> None:
+    send_on_commit("claims_match_task", claim_ids, what=f"matching of {len(claim_ids)} claims")
+
+
+def webhook_delivery_enqueue(*, delivery_id: int) -> None:
+    send_on_commit("deliver_webhook_task", delivery_id, what=f"webhook delivery {delivery_id}")
+
+
+# --- what the broker holds ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """What the sweep needs to know of one stage's queue to tell waiting work from lost work.
+
+    ``waiting`` is None when the broker could not say (it is down, or tasks run in process);
+    ``started_at`` is when the broker last started, None when unknown: a message sent before
+    it may be gone (Redis without persistence keeps nothing across a restart).
+    """
+
+    waiting: int | None
+    started_at: datetime | None
+
+    def may_hold(self, sent_at: datetime) -> bool:
+        """Whether a message sent at ``sent_at`` may still be waiting in this queue."""
+        if self.started_at is not None and sent_at < self.started_at:
+            return False
+        return self.waiting != 0
+
+
+def queue_state(stage: str) -> QueueState:
+    """Messages waiting in ``stage``'s queue, and when the broker started."""
+    from config.celery import app, queue_for
+
+    if app.conf.task_always_eager:
+        return QueueState(waiting=0, started_at=None)  # in process, nothing ever waits
+    name = queue_for(stage)
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.default_channel
+            try:
+                _, waiting, _ = channel.queue_declare(queue=name, passive=True)
+            except conn.channel_errors:
+                waiting = 0  # Redis keeps no empty list: an unknown queue holds nothing
+            started_at = None
+            client = getattr(channel, "client", None)  # Redis transports only
+            if client is not None:
+                uptime = client.info("server").get("uptime_in_seconds")
+                if uptime is not None:
+                    started_at = timezone.now() - timedelta(seconds=int(uptime) + 1)
+            return QueueState(waiting=int(waiting), started_at=started_at)
+    except Exception as exc:  # noqa: BLE001 - any failure means "the broker cannot say"
+        logger.warning("Broker unavailable, cannot tell the %s queue's depth: %s", stage, exc)
+        return QueueState(waiting=None, started_at=None)
