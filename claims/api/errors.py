@@ -16,6 +16,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from claims.api.bodies import BODY_METHODS
+
 
 def error_body(status_code: int, code: str, message: str, fields=None) -> dict:
     body = {"status": status_code, "code": code, "message": message}
@@ -114,7 +116,8 @@ class ApiErrorDetailSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status, repeated.")
     code = serializers.CharField(help_text="Stable, for programs: not_authenticated, "
                                  "authentication_failed, permission_denied, not_found, invalid, "
-                                 "markup_in_text, empty, duplicate, too_large, throttled, …")
+                                 "not_utf8, markup_in_text, empty, duplicate, too_large, "
+                                 "length_required, throttled, …")
     message = serializers.CharField(help_text="For people.")
     fields = FieldErrorsField(required=False,
                               help_text="Invalid input: the messages per field (or parameter).")
@@ -128,13 +131,16 @@ class ApiErrorSerializer(serializers.Serializer):
 
 # What each error status means, wherever it is documented.
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input: a filter value, the body or one of its fields (see error.fields).",
+    400: "Invalid input: a filter value, the body or one of its fields (see error.fields); "
+         "not_utf8: the body is not valid UTF-8.",
     401: "No valid credentials: a token is needed here, or the one sent is malformed, "
          "unknown or revoked.",
     403: "The token does not have the scope this needs.",
     404: "No such row visible to you (drafts are never found), or a cursor that is not one "
          "of ours.",
-    415: "The body is not JSON, form or multipart data.",
+    411: "length_required: the body was sent chunked; send it with a Content-Length.",
+    415: "The body is not JSON, form or multipart data, or declares a charset other than "
+         "UTF-8.",
     429: "Over the client's rate (anonymous readers: the per-address rate); Retry-After says "
          "after how many seconds to ask again.",
 }
@@ -146,10 +152,9 @@ class ApiAutoSchema(AutoSchema):
 
     Which statuses: any request with a bad token gets 401 and any client can be throttled
     (429); a detail can be 404; a list with filters or search 400 and, for a foreign cursor,
-    404; a write
-    400, 403 (scope) and 415; a read 403 too where the view sets ``reads_need_scope``. A status
-    an operation documents itself (``extend_schema``) is kept as it is, unless it was declared
-    without a body.
+    404; a write 400, 403 (scope) and 415, and 411 where it takes a body; a read 403 too where
+    the view sets ``reads_need_scope``. A status an operation documents itself
+    (``extend_schema``) is kept as it is, unless it was declared without a body.
     """
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
@@ -190,6 +195,8 @@ class ApiAutoSchema(AutoSchema):
                 codes.add(403)
         else:
             codes |= {400, 403, 415}
+            if self.method in BODY_METHODS:
+                codes.add(411)  # a chunked body (claims.api.bodies)
         return codes
 
 

@@ -32,6 +32,7 @@ from claims import services
 from claims.api import claimreview
 from claims.api.access import sees_everything, visible_articles, visible_claims
 from claims.api.auth import client_of, has_scope
+from claims.api.bodies import RequestBodyMixin
 from claims.api.errors import ApiAutoSchema, ApiErrorSerializer, api_error, too_large
 from claims.api.pagination import IdCursor
 from claims.api.serializers import (
@@ -418,7 +419,7 @@ INGEST_STATUS = {"too_large": 413, "duplicate": 409}
 
 
 @extend_schema(tags=["articles"])
-class ArticleViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                      mixins.ListModelMixin, viewsets.GenericViewSet):
     """Submit an article for processing (202), then follow its status."""
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from claims import webhooks
 from claims.api.auth import client_of, has_scope
+from claims.api.bodies import RequestBodyMixin
 from claims.api.errors import ApiAutoSchema, ApiErrorSerializer, api_error
 from claims.api.pagination import IdCursor
 from claims.models import WebhookEndpoint
@@ -68,7 +69,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 
 
 @extend_schema(tags=["webhooks"])
-class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.ListModelMixin,
+class WebhookEndpointViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
                              mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                              viewsets.GenericViewSet):
     """Your client's webhook endpoints. Each receives the events it subscribed to as a signed
