@@ -567,7 +567,8 @@ def _matching_sweep(now: datetime) -> int:
                 continue
         elif attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
             reason = (f"Matching gave up after {attempts} attempts without progress "
-                      "(worker lost or timed out); run it again from the admin.")
+                      "(worker lost or timed out); \"Run claim extraction again\" in the "
+                      "admin extracts and matches the article afresh.")
             if Article.objects.filter(pk=article_id, match_started_at=started_at).update(
                     match_started_at=None, error=reason):
                 logger.error("Article %s: %s", article_id, reason)
