@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install demo demo-data test worker beat migrate clean bench bench-retrieval bench-api bench-matching
+.PHONY: install demo demo-data test chaos worker beat migrate clean bench bench-retrieval bench-api bench-matching
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ demo: demo-data
 ## Run the test suite (SQLite and in-process tasks unless DATABASE_URL / CELERY_BROKER_URL say otherwise).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Fault injection: own PostgreSQL and Redis on spare ports, real workers, 300 articles, workers
+## killed, broker and database stopped; fails unless every article recovers (about 5 minutes)
+chaos: install
+	$(BIN)/python chaos/run.py $(CHAOS_ARGS)
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO

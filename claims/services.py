@@ -367,7 +367,9 @@ def claimants_resolve(refs) -> dict[str, Claimant]:
             "family": entry["family"] or key[:200], "aliases": sorted(entry["aliases"]),
         })
         if not created:
-            claimant = Claimant.objects.select_for_update().get(pk=claimant.pk)
+            # "No key": the claims that other workers insert pointing at this claimant check
+            # their foreign key (FOR KEY SHARE, at commit) without waiting for this lock.
+            claimant = Claimant.objects.select_for_update(no_key=True).get(pk=claimant.pk)
             aliases = sorted(set(claimant.aliases) | entry["aliases"])
             if aliases != claimant.aliases or (entry["role"] and not claimant.role):
                 claimant.aliases = aliases
@@ -454,9 +456,11 @@ def claims_delete(*, claims) -> int:
     """
     from claims.matching import propositions_lock
 
+    ids = list(claims.values_list("pk", flat=True))
+    if not ids:
+        return 0
     # The proposition lock before any row: matching takes it first too (one lock order).
     propositions_lock()
-    ids = list(claims.values_list("pk", flat=True))
     propositions = set(ClaimLink.objects.filter(claim_id__in=ids, proposition__isnull=False)
                        .values_list("proposition_id", flat=True))
     deleted, _ = Claim.objects.filter(pk__in=ids).delete()
