@@ -517,8 +517,11 @@ def _extraction_sweep(now: datetime) -> dict[str, int]:
     unsent_cutoff = now - timezone.timedelta(seconds=UNSENT_GRACE_SECONDS)
     lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
     queue = None
-    pending = Article.objects.filter(state=Article.State.PENDING,
-                                     state_changed_at__lt=unsent_cutoff)
+    sent_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
+    # Work sent within the pending timeout is waiting: not even read (a backlog can be long).
+    pending = Article.objects.filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=sent_cutoff),
+        state=Article.State.PENDING, state_changed_at__lt=unsent_cutoff)
     for article_id, changed_at, sent_at in pending.values_list(
             "id", "state_changed_at", "enqueued_at").iterator():
         if sent_at is not None and queue is None:
@@ -554,9 +557,12 @@ def _extraction_sweep(now: datetime) -> dict[str, int]:
 def _matching_sweep(now: datetime) -> int:
     lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
     unsent_cutoff = now - timezone.timedelta(seconds=UNSENT_GRACE_SECONDS)
+    sent_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
     unmatched = Article.objects.filter(
         Q(match_requested_at__isnull=True) | Q(match_requested_at__lt=unsent_cutoff),
         Q(match_started_at__isnull=True) | Q(match_started_at__lt=lease_cutoff),
+        Q(match_started_at__isnull=False) | Q(match_enqueued_at__isnull=True)
+        | Q(match_enqueued_at__lt=sent_cutoff),
         state=Article.State.DONE, matched_at__isnull=True, error="",
     )
     queue = None
