@@ -10,6 +10,7 @@ the sweep. A send that went out is recorded where the sweep can see it (``enqueu
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +27,11 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 
 
 BROKER_ERRORS = _broker_errors()
+
+
+# In process, a task sent by a running task waits until that one returns, as it would in a
+# queue: a long article's matching passes run one after another, not nested ever deeper.
+_in_process = threading.local()
 
 
 def send_on_commit(task_name: str, *args, what: str, sent=None) -> None:
@@ -45,7 +51,25 @@ def send_on_commit(task_name: str, *args, what: str, sent=None) -> None:
         if sent is not None:
             sent()
 
-    transaction.on_commit(send, robust=True)
+    transaction.on_commit(lambda: _run_in_turn(send), robust=True)
+
+
+def _run_in_turn(send) -> None:
+    from config.celery import app
+
+    if not app.conf.task_always_eager:
+        send()
+        return
+    waiting = getattr(_in_process, "waiting", None)
+    if waiting is not None:
+        waiting.append(send)  # a task is running: this one runs when it returns
+        return
+    _in_process.waiting = [send]
+    try:
+        while _in_process.waiting:
+            _in_process.waiting.pop(0)()
+    finally:
+        _in_process.waiting = None
 
 
 def article_enqueue(*, article_id: int) -> None:

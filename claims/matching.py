@@ -9,6 +9,7 @@ and never touch a link an editor has decided.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import Counter
@@ -33,6 +34,8 @@ from claims.engine.lexicon import FAMILY_ALIASES
 from claims.engine.retrieval_text import analyse as analyse_terms
 from claims.models import Article, Claim, ClaimLink, Proposition
 from claims.review import claims_priority_refresh
+
+logger = logging.getLogger(__name__)
 
 METHOD = "lexical-cosine+rules/1"
 JOIN_LOCK_KEY = 7_341_002  # PostgreSQL advisory lock taken while a claim joins a proposition
@@ -99,7 +102,9 @@ def _suggest(*, claim: Claim, relation: str, score: float, cues, **target) -> No
     if link is None:
         ClaimLink.objects.create(claim=claim, **target, **values)
     else:
-        ClaimLink.objects.filter(pk=link.pk).update(**values, updated_at=timezone.now())
+        # Only while still a suggestion: an editor's decision made meanwhile stands.
+        ClaimLink.objects.filter(pk=link.pk, status=ClaimLink.Status.SUGGESTED).update(
+            **values, updated_at=timezone.now())
 
 
 def _same_family(a: Claim, b: Claim) -> bool | None:
@@ -117,10 +122,13 @@ def propositions_lock() -> None:
 
 
 def claim_match(*, claim_id: int) -> dict[str, int]:
-    """Suggest links from one claim to other claims, a proposition and fact-checks."""
-    claim = Claim.objects.select_related("article", "claimant").get(pk=claim_id)
+    """Suggest links from one claim to other claims, a proposition and fact-checks.
+
+    Claims may be deleted meanwhile (their article extracted again): a claim gone before the
+    links are written gets none, and none points at it."""
     counts = {"claims": 0, "factchecks": 0, "proposition": 0}
-    if claim.kind not in MATCHABLE_KINDS:
+    claim = Claim.objects.select_related("article", "claimant").filter(pk=claim_id).first()
+    if claim is None or claim.kind not in MATCHABLE_KINDS:
         return counts
     vector = claim_vector(claim.text, sentence_of(claim))
     link_min = settings.CLAIMTRACK_MATCH_LINK_MIN
@@ -139,6 +147,12 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
         # start their own; the lock comes before any row lock (one order everywhere, so
         # matching never deadlocks) and also makes a redelivered pass wait for the first.
         propositions_lock()
+        # Deletions take the same lock first, so what exists now stays until the commit.
+        alive = set(Claim.objects.filter(pk__in=[claim.pk, *(o.pk for _, o, _, _ in scored)])
+                    .values_list("pk", flat=True))
+        if claim.pk not in alive:
+            return counts
+        scored = [row for row in scored if row[1].pk in alive]
         for similarity, other, label, cues in scored:
             _suggest(claim=claim, target_claim=other, relation=label, score=similarity,
                      cues=cues)
@@ -150,6 +164,10 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
     fact_min = settings.CLAIMTRACK_MATCH_FACTCHECK_MIN
     content = claim_vector(claim.text)
     with transaction.atomic():
+        # The claim's row is held (not its key) so it cannot be deleted under its new links.
+        if Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk) \
+                .values_list("pk", flat=True).first() is None:
+            return counts
         for factcheck in factcheck_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
             checked = claim_vector(factcheck.claim_reviewed)
             similarity = cosine(content, checked)
@@ -204,7 +222,8 @@ def _join_proposition(claim: Claim, scored) -> int:
         return 0
     similarity, proposition = best
     if current is not None and current.proposition_id != proposition.pk:
-        current.delete()  # a better proposition than the one suggested before
+        # A better proposition than the one suggested before (unless an editor decided it).
+        ClaimLink.objects.filter(pk=current.pk, status=ClaimLink.Status.SUGGESTED).delete()
     first = proposition.first_claim
     label, _, cues = relation_engine.classify(
         proposition.text, claim.text, claim_kind=first.kind if first else None,
@@ -269,8 +288,25 @@ def article_match_take(*, article_id: int, lease: datetime | None = None) -> Mat
     ).update(match_started_at=now, match_attempts=F("match_attempts") + 1)
     if taken != 1:
         return None
-    cursor = Article.objects.values_list("match_cursor", flat=True).get(pk=article_id)
+    cursor, attempts = Article.objects.values_list("match_cursor", "match_attempts").get(
+        pk=article_id)
+    if attempts > settings.CLAIMTRACK_MAX_ATTEMPTS:
+        article_match_give_up(article_id=article_id, lease=now, attempts=attempts - 1)
+        return None
     return MatchLease(lease=now, cursor=cursor)
+
+
+def article_match_give_up(*, article_id: int, lease: datetime, attempts: int) -> bool:
+    """End matching of an article whose passes made no progress ``attempts`` times in a row
+    (their workers died or ran out of time); the reason goes on the article."""
+    reason = (f"Matching gave up after {attempts} attempts without progress (worker lost or "
+              "timed out); \"Run claim extraction again\" in the admin extracts and matches "
+              "the article afresh.")
+    given_up = Article.objects.filter(pk=article_id, match_started_at=lease).update(
+        match_started_at=None, error=reason)
+    if given_up:
+        logger.error("Article %s: %s", article_id, reason)
+    return given_up == 1
 
 
 def article_match_release(*, article_id: int, lease: datetime) -> bool:
@@ -313,6 +349,7 @@ def link_decide(*, link: ClaimLink, user, status: str, relation: str | None = No
         raise DecisionError(f"{status!r} is not a decision: confirm or reject.")
     if relation is not None and relation not in ClaimLink.Relation.values:
         raise DecisionError(f"{relation!r} is not a relation.")
+    propositions_lock()  # before the row, as matching takes them (one lock order)
     locked = ClaimLink.objects.select_for_update().get(pk=link.pk)
     locked.status = status
     locked.relation = relation or locked.relation

@@ -533,27 +533,29 @@ def claims_priority_refresh(*, claim_ids) -> int:
     ids = set(claim_ids)
     if not ids:
         return 0
-    links = (ClaimLink.objects.filter(Q(claim_id__in=ids) | Q(target_claim_id__in=ids),
-                                      target_claim__isnull=False)
-             .exclude(status=ClaimLink.Status.REJECTED)
-             .values_list("claim_id", "claim__article__source_id", "target_claim_id",
-                          "target_claim__article__source_id", "relation"))
-    outlets: dict[int, set[int]] = {pk: set() for pk in ids}
-    contradicting: dict[int, set[int]] = {pk: set() for pk in ids}
-    for a, a_source, b, b_source, relation in links:
-        for this, other, other_source in ((a, b, b_source), (b, a, a_source)):
-            if this not in ids:
-                continue
-            if relation == ClaimLink.Relation.SUPPORTS:
-                outlets[this].add(other_source)
-            elif relation == ClaimLink.Relation.CONTRADICTS:
-                contradicting[this].add(other)
     with transaction.atomic():
-        # The rows are locked in id order before any is written, so two refreshes of
-        # overlapping claims wait for each other instead of deadlocking; "no key" leaves
-        # them open to new links that point at them (only counts change here).
-        sources = dict(Claim.objects.select_for_update(no_key=True).filter(pk__in=ids)
-                       .order_by("pk").values_list("pk", "article__source_id"))
+        # The claim rows (only they: "of self") are locked in id order before any is read
+        # or written, so two refreshes of overlapping claims wait for each other instead of
+        # deadlocking, and the later one counts the later links; "no key" leaves them open
+        # to new links that point at them (only counts change here).
+        sources = dict(Claim.objects.select_for_update(no_key=True, of=("self",))
+                       .filter(pk__in=ids).order_by("pk")
+                       .values_list("pk", "article__source_id"))
+        links = (ClaimLink.objects.filter(Q(claim_id__in=ids) | Q(target_claim_id__in=ids),
+                                          target_claim__isnull=False)
+                 .exclude(status=ClaimLink.Status.REJECTED)
+                 .values_list("claim_id", "claim__article__source_id", "target_claim_id",
+                              "target_claim__article__source_id", "relation"))
+        outlets: dict[int, set[int]] = {pk: set() for pk in ids}
+        contradicting: dict[int, set[int]] = {pk: set() for pk in ids}
+        for a, a_source, b, b_source, relation in links:
+            for this, other, other_source in ((a, b, b_source), (b, a, a_source)):
+                if this not in ids:
+                    continue
+                if relation == ClaimLink.Relation.SUPPORTS:
+                    outlets[this].add(other_source)
+                elif relation == ClaimLink.Relation.CONTRADICTS:
+                    contradicting[this].add(other)
         # One statement for the counts of all of them (matching refreshes ~20 at a time).
         Claim.objects.bulk_update(
             [Claim(pk=pk, corroborations=len(outlets[pk] - {source}),

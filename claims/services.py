@@ -224,15 +224,19 @@ class ProcessOutcome:
     kept: int = 0
 
 
-def article_fail(*, article_id: int, reason: str, engine_version: str = "") -> bool:
+def article_fail(*, article_id: int, reason: str, engine_version: str = "",
+                 lease: datetime | None = None) -> bool:
     """Mark an unfinished article failed with a reason editors can read.
 
     ``engine_version`` is set when the engine itself failed (deterministically): a later
-    engine version may succeed, so ``reextract_outdated`` retries it then.
+    engine version may succeed, so ``reextract_outdated`` retries it then. With ``lease``,
+    only if the article is still processing under that lease (not handed on meanwhile).
     """
-    updated = Article.objects.filter(
-        pk=article_id, state__in=[Article.State.PENDING, Article.State.PROCESSING]
-    ).update(state=Article.State.FAILED, error=reason[:2000] or "failed",
+    unfinished = Article.objects.filter(
+        pk=article_id, state__in=[Article.State.PENDING, Article.State.PROCESSING])
+    if lease is not None:
+        unfinished = unfinished.filter(state=Article.State.PROCESSING, state_changed_at=lease)
+    updated = unfinished.update(state=Article.State.FAILED, error=reason[:2000] or "failed",
              state_changed_at=timezone.now(), extractor_version=engine_version)
     return updated == 1
 
@@ -246,17 +250,20 @@ def article_take(*, article_id: int, lease: datetime | None = None) -> datetime 
     """
     now = timezone.now()
     lease_expired = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
-    ours = Q(state_changed_at=lease) if lease is not None else Q(pk__in=[])
+    if lease is not None and Article.objects.filter(
+            pk=article_id, state=Article.State.PROCESSING, state_changed_at=lease,
+    ).update(state_changed_at=now):
+        return now  # the same delivery resuming after a database error: not a new attempt
     taken = Article.objects.filter(
         Q(state=Article.State.PENDING)
-        | Q(ours | Q(state_changed_at__lt=lease_expired), state=Article.State.PROCESSING),
+        | Q(state=Article.State.PROCESSING, state_changed_at__lt=lease_expired),
         pk=article_id,
     ).update(state=Article.State.PROCESSING, state_changed_at=now, attempts=F("attempts") + 1)
     if taken != 1:
         return None
     attempts = Article.objects.values_list("attempts", flat=True).get(pk=article_id)
     if attempts > settings.CLAIMTRACK_MAX_ATTEMPTS:
-        article_fail(article_id=article_id,
+        article_fail(article_id=article_id, lease=now,
                      reason=f"Gave up after {attempts - 1} attempts (worker lost or timed out).")
         return None
     return now
@@ -275,11 +282,18 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
     except Exception as exc:  # the engine is deterministic: a retry would fail the same way
         logger.exception("Extraction failed for article %s", article_id)
         article_fail(article_id=article_id, reason=f"Extraction error: {type(exc).__name__}: {exc}",
-                     engine_version=engine.ENGINE_VERSION)
+                     engine_version=engine.ENGINE_VERSION, lease=lease)
         return ProcessOutcome("failed")
 
     with transaction.atomic():
-        locked = Article.objects.select_for_update().get(pk=article_id)
+        if Claim.objects.filter(article_id=article_id).exists():
+            from claims.matching import propositions_lock
+
+            # Re-extraction deletes claims (and prunes propositions): the proposition lock
+            # before the article's row, the order every other writer takes them in.
+            propositions_lock()
+        # "No key": claims elsewhere pointing at the article check their key without waiting.
+        locked = Article.objects.select_for_update(no_key=True).get(pk=article_id)
         if locked.state != Article.State.PROCESSING or locked.state_changed_at != lease:
             return ProcessOutcome("skipped")
         created, kept = claims_replace(
@@ -328,7 +342,7 @@ def article_reprocess(*, article: Article) -> bool:
         # (its worker died) is taken back.
         updated = Article.objects.filter(pk=article.pk).exclude(
             state=Article.State.PROCESSING, state_changed_at__gte=lease_expired
-        ).update(state=Article.State.PENDING, error="", attempts=0,
+        ).update(state=Article.State.PENDING, error="", attempts=0, enqueued_at=None,
                  state_changed_at=timezone.now())
         if updated:
             enqueue.article_enqueue(article_id=article.pk)
@@ -539,7 +553,7 @@ def _extraction_sweep(now: datetime) -> dict[str, int]:
     for article_id, changed_at, attempts in stranded.values_list(
             "id", "state_changed_at", "attempts").iterator():
         if attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
-            if article_fail(article_id=article_id, reason=(
+            if article_fail(article_id=article_id, lease=changed_at, reason=(
                     f"Gave up after {attempts} attempts (worker lost or timed out).")):
                 counts["failed"] += 1
             continue
@@ -576,12 +590,9 @@ def _matching_sweep(now: datetime) -> int:
             if not _lost(sent_at, now, queue):
                 continue
         elif attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
-            reason = (f"Matching gave up after {attempts} attempts without progress "
-                      "(worker lost or timed out); \"Run claim extraction again\" in the "
-                      "admin extracts and matches the article afresh.")
-            if Article.objects.filter(pk=article_id, match_started_at=started_at).update(
-                    match_started_at=None, error=reason):
-                logger.error("Article %s: %s", article_id, reason)
+            from claims.matching import article_match_give_up
+
+            article_match_give_up(article_id=article_id, lease=started_at, attempts=attempts)
             continue
         with transaction.atomic():
             if Article.objects.filter(

@@ -44,7 +44,7 @@ def article_process_task(self, article_id: int, lease: str | None = None) -> str
             logger.error("Article %s: giving up after %s retries: %s", article_id,
                          self.request.retries, exc)
             try:
-                services.article_fail(article_id=article_id,
+                services.article_fail(article_id=article_id, lease=taken,
                                       reason=f"Database unavailable after retries: {exc}")
             except TRANSIENT_ERRORS:
                 pass  # still down: the sweep hands the article back when its lease runs out

@@ -8,9 +8,11 @@ app = Celery("claimtrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Each stage has its own queue, so a burst of one (matching a long article, a webhook
-# backlog) never holds back another, and the sweeps run even behind a backlog. Queue names
-# derive from CELERY_TASK_DEFAULT_QUEUE (extraction uses it as it is).
+# Each stage has its own queue. A worker reading several takes from them in turn (Redis), so
+# a burst of one stage (matching a long article, a webhook backlog) does not hold back the
+# others, and a sweep waits for a free process, not for the backlog; a worker started with
+# -Q for one queue gives that stage processes of its own. Queue names derive from
+# CELERY_TASK_DEFAULT_QUEUE (extraction uses it as it is).
 STAGES = ("extract", "match", "webhooks", "sweeps")
 TASK_STAGES = {
     "claims.tasks.article_process_task": "extract",

@@ -14,7 +14,9 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError, connection, connections
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from claims import enqueue, matching, services, tasks
@@ -62,16 +64,25 @@ def test_the_sweep_recovers_an_article_left_processing_by_a_dead_worker():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_hands_back_with_a_guard_on_the_timestamp_it_read():
-    """Two sweeps at once: only the one whose timestamp still holds hands the article back."""
+    """Another sweep hands the article back between this sweep's read and its write: this
+    one changes nothing and sends nothing."""
     article = ingest()
     strand(article)
-    with mock.patch.object(tasks.article_process_task, "delay") as delay:
-        first = services.articles_sweep()
-        second = services.articles_sweep()
-    assert (first["requeued"], second["requeued"]) == (1, 0)
-    assert delay.call_count == 1
+    real_iterator = QuerySet.iterator
+    rival_at = timezone.now()
+
+    def read_then_lose_the_race(queryset, *args, **kwargs):
+        rows = list(real_iterator(queryset, *args, **kwargs))
+        Article.objects.filter(pk=article.pk).update(
+            state=Article.State.PENDING, state_changed_at=rival_at)
+        return iter(rows)
+
+    with mock.patch.object(QuerySet, "iterator", read_then_lose_the_race), \
+            mock.patch.object(tasks.article_process_task, "delay") as delay:
+        counts = services.articles_sweep()
+    assert counts["requeued"] == 0 and delay.call_count == 0
     article.refresh_from_db()
-    assert article.state == Article.State.PENDING and article.attempts == 1
+    assert article.state_changed_at == rival_at and article.attempts == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -103,7 +114,7 @@ def test_a_retry_after_a_database_error_resumes_its_own_lease():
     assert tasks.article_process_task.apply(kwargs=sent).get() == "done"
     article.refresh_from_db()
     assert article.state == Article.State.DONE and article.claims.count() >= 2
-    assert article.attempts == 2  # the retry's take counts too
+    assert article.attempts == 1  # resuming its own lease is not a new attempt
     # Without its lease, the same delivery is refused (the lease is not expired).
     strand(article, ago=timedelta(seconds=1))
     assert tasks.article_process_task.apply(args=[article.pk]).get() == "skipped"
@@ -181,26 +192,62 @@ def ingest_demo():
 
 
 def links_of(article):
-    return sorted(ClaimLink.objects.filter(claim__article=article).values_list(
-        "claim_id", "target_claim_id", "proposition_id", "factcheck_id", "relation"), key=str)
+    """The article's claim-to-claim and fact-check links, and how many claims belong to a
+    proposition (whose ids differ from one matching to the next)."""
+    links = sorted(ClaimLink.objects.filter(claim__article=article, proposition__isnull=True)
+                   .values_list("claim_id", "target_claim_id", "factcheck_id", "relation"),
+                   key=str)
+    members = ClaimLink.objects.filter(claim__article=article, proposition__isnull=False)
+    return links, members.count()
+
+
+def rematch_from_scratch(article):
+    ClaimLink.objects.filter(claim__article=article).delete()
+    Article.objects.filter(pk=article.pk).update(matched_at=None, match_cursor=0)
+    tasks.article_match_task.delay(article.pk)
+    article.refresh_from_db()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_long_article_is_matched_in_chunks_with_the_same_links(settings):
+def test_a_long_article_is_matched_one_claim_a_pass_with_the_same_links(settings):
     article = ingest_demo()
-    Article.objects.filter(pk=article.pk).update(matched_at=None, match_cursor=0)
-    tasks.article_match_task.delay(article.pk)  # in one pass, now that every article is in
+    rematch_from_scratch(article)  # in one pass, now that every article is in
     whole = links_of(article)
     claims = Claim.objects.filter(article=article, kind__in=matching.MATCHABLE_KINDS).count()
-    assert claims >= 4
-    settings.CLAIMTRACK_MATCH_CHUNK = 2
-    Article.objects.filter(pk=article.pk).update(matched_at=None, match_cursor=0)
+    assert claims >= 4 and whole[0]
+    settings.CLAIMTRACK_MATCH_CHUNK = 1  # a pass a claim, run in turn (not nested) in process
     with mock.patch.object(matching, "claim_match", wraps=matching.claim_match) as matched:
+        rematch_from_scratch(article)
+    assert article.matched_at is not None and article.match_started_at is None
+    assert matched.call_count == claims  # each claim once, over as many passes
+    assert links_of(article) == whole
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_that_always_overruns_the_time_limit_ends_matching_with_the_reason(settings):
+    settings.CLAIMTRACK_MAX_ATTEMPTS = 3
+    article = ingest_demo()
+    Article.objects.filter(pk=article.pk).update(matched_at=None, match_cursor=0)
+    with mock.patch.object(matching, "claim_match",
+                           side_effect=SoftTimeLimitExceeded()) as matched:
         tasks.article_match_task.delay(article.pk)
     article.refresh_from_db()
-    assert article.matched_at is not None and article.match_started_at is None
-    assert matched.call_count == claims  # each claim once, over several passes
-    assert links_of(article) == whole
+    assert matched.call_count == 3  # a pass a time, each handing the claim on, then the end
+    assert "Matching gave up after 3 attempts" in article.error
+    assert article.matched_at is None and article.match_started_at is None
+    assert services.articles_sweep()["rematched"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rerunning_extraction_forgets_the_last_send():
+    """Its send may be refused: the sweep must see it as never sent, not as waiting."""
+    article = ingest()
+    Article.objects.filter(pk=article.pk).update(enqueued_at=timezone.now())
+    with mock.patch.object(tasks.article_process_task, "delay",
+                           side_effect=enqueue.BROKER_ERRORS[0]("broker down")):
+        assert services.article_reprocess(article=article)
+    article.refresh_from_db()
+    assert article.state == Article.State.PENDING and article.enqueued_at is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -234,34 +281,65 @@ def test_a_second_matching_pass_is_refused_while_one_holds_the_lease():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_matching_of_articles_sharing_claimants_never_deadlocks(services_required):
     """Four threads match claims of the demo corpus (one story, shared claimants) against
-    each other, round after round; PostgreSQL reports no deadlock."""
+    each other round after round, while an editor decides links and two articles are
+    extracted again; PostgreSQL reports no deadlock."""
     from django.core.management import call_command
 
+    from tests.factories import UserFactory
+
+    editor = UserFactory()
     with mock.patch.object(enqueue, "article_enqueue"), \
             mock.patch.object(enqueue, "article_match_enqueue"):
         call_command("ingest_articles", str(DEMO), no_progress=True)
         for article_id in Article.objects.values_list("pk", flat=True):
             services.article_process(article_id=article_id)
-    ids = list(Claim.objects.filter(kind__in=matching.MATCHABLE_KINDS)
-               .order_by("pk").values_list("pk", flat=True))
-    assert len(ids) >= 20
-    errors = []
+        ids = list(Claim.objects.filter(kind__in=matching.MATCHABLE_KINDS)
+                   .order_by("pk").values_list("pk", flat=True))
+        assert len(ids) >= 20
+        errors = []
 
-    def match_all(offset: int) -> None:
-        try:
+        def guarded(job):
+            def run(*args):
+                try:
+                    job(*args)
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+                finally:
+                    connections.close_all()
+            return run
+
+        def match_all(offset: int) -> None:
             for _ in range(3):
                 for claim_id in ids[offset:] + ids[:offset]:
                     matching.claim_match(claim_id=claim_id)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=match_all, args=(k * len(ids) // 4,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(600)
+        def decide_links() -> None:
+            for _ in range(30):
+                link = ClaimLink.objects.filter(status=ClaimLink.Status.SUGGESTED,
+                                                target_claim__isnull=False).order_by("?").first()
+                try:
+                    if link is not None:
+                        matching.link_decide(link=link, user=editor,
+                                             status=ClaimLink.Status.CONFIRMED)
+                except ClaimLink.DoesNotExist:
+                    pass  # deleted with its claims by the re-extraction meanwhile
+                time.sleep(0.05)
+
+        def extract_again() -> None:
+            articles = list(Article.objects.order_by("pk")[:2])
+            for _ in range(4):
+                for article in articles:
+                    services.article_reprocess(article=article)
+                    services.article_process(article_id=article.pk)
+
+        threads = [threading.Thread(target=guarded(match_all), args=(k * len(ids) // 4,))
+                   for k in range(4)]
+        threads += [threading.Thread(target=guarded(decide_links)),
+                    threading.Thread(target=guarded(extract_again))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(600)
     assert not errors, errors
     with connection.cursor() as cursor:
         cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
