@@ -19,6 +19,10 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+# Below this age, work not recorded as sent may still be in its on-commit send: the sweeps
+# leave it alone.
+UNSENT_GRACE_SECONDS = 30
+
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
     from kombu.exceptions import OperationalError as KombuOperationalError
@@ -150,3 +154,15 @@ def queue_state(stage: str) -> QueueState:
     except Exception as exc:  # noqa: BLE001 - any failure means "the broker cannot say"
         logger.warning("Broker unavailable, cannot tell the %s queue's depth: %s", stage, exc)
         return QueueState(waiting=None, started_at=None)
+
+
+def lost(sent_at: datetime | None, now: datetime, queue: QueueState | None) -> bool:
+    """Whether work sent at ``sent_at`` (None: never sent) is no longer in its queue: sent
+    longer than the pending timeout ago, and the queue cannot hold it any more."""
+    from django.conf import settings
+
+    if sent_at is None:
+        return True
+    if sent_at >= now - timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT):
+        return False
+    return queue is not None and not queue.may_hold(sent_at)

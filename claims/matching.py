@@ -18,8 +18,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from claims import enqueue
@@ -33,12 +34,10 @@ from claims.engine import relation as relation_engine
 from claims.engine.lexicon import FAMILY_ALIASES
 from claims.engine.retrieval_text import analyse as analyse_terms
 from claims.models import Article, Claim, ClaimLink, Proposition
-from claims.review import claims_priority_refresh
 
 logger = logging.getLogger(__name__)
 
 METHOD = "lexical-cosine+rules/1"
-JOIN_LOCK_KEY = 7_341_002  # PostgreSQL advisory lock taken while a claim joins a proposition
 
 
 @lru_cache(maxsize=1)
@@ -113,14 +112,6 @@ def _same_family(a: Claim, b: Claim) -> bool | None:
     return a.claimant.family == b.claimant.family
 
 
-def propositions_lock() -> None:
-    """Serialise changes to proposition membership (joins, merges, splits, pruning) for the
-    rest of the transaction. SQLite allows one writer at a time anyway."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOIN_LOCK_KEY])
-
-
 def claim_match(*, claim_id: int) -> dict[str, int]:
     """Suggest links from one claim to other claims, a proposition and fact-checks.
 
@@ -146,7 +137,7 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
         # One proposition join at a time across workers, so two matching claims cannot both
         # start their own; the lock comes before any row lock (one order everywhere, so
         # matching never deadlocks) and also makes a redelivered pass wait for the first.
-        propositions_lock()
+        Proposition.objects.lock_membership()
         # Deletions take the same lock first, so what exists now stays until the commit.
         alive = set(Claim.objects.filter(pk__in=[claim.pk, *(o.pk for _, o, _, _ in scored)])
                     .values_list("pk", flat=True))
@@ -335,6 +326,113 @@ def proposition_sides(proposition: Proposition) -> dict[str, list[Claim]]:
 
 
 
+# --- priority --------------------------------------------------------------------------------
+
+
+# The queue's order: check-worthiness (0..1) first, then reach and dispute. Each other outlet
+# carrying the claim adds 0.1 (up to 5), contradicting claims 0.25 each (up to 2), and a
+# reporter's flag 0.5 — so a flagged or widely disputed claim outranks a slightly more
+# check-worthy one nobody else carries.
+PRIORITY = (
+    Coalesce(F("checkworthiness"), Value(0.0))
+    + Value(0.1) * Least(F("corroborations"), Value(5))
+    + Value(0.25) * Least(F("contradictions"), Value(2))
+    + Case(When(flagged=True, then=Value(0.5)), default=Value(0.0), output_field=FloatField())
+)
+
+
+def claims_priority_refresh(*, claim_ids) -> int:
+    """Recount the outlets and contradictions of these claims (from links not rejected) and
+    recompute their priority. Returns how many claims were updated."""
+    ids = set(claim_ids)
+    if not ids:
+        return 0
+    with transaction.atomic():
+        # The claim rows (only they: "of self") are locked in id order before any is read
+        # or written, so two refreshes of overlapping claims wait for each other instead of
+        # deadlocking, and the later one counts the later links; "no key" leaves them open
+        # to new links that point at them (only counts change here).
+        sources = dict(Claim.objects.select_for_update(no_key=True, of=("self",))
+                       .filter(pk__in=ids).order_by("pk")
+                       .values_list("pk", "article__source_id"))
+        links = (ClaimLink.objects.filter(Q(claim_id__in=ids) | Q(target_claim_id__in=ids),
+                                          target_claim__isnull=False)
+                 .exclude(status=ClaimLink.Status.REJECTED)
+                 .values_list("claim_id", "claim__article__source_id", "target_claim_id",
+                              "target_claim__article__source_id", "relation"))
+        outlets: dict[int, set[int]] = {pk: set() for pk in ids}
+        contradicting: dict[int, set[int]] = {pk: set() for pk in ids}
+        for a, a_source, b, b_source, relation in links:
+            for this, other, other_source in ((a, b, b_source), (b, a, a_source)):
+                if this not in ids:
+                    continue
+                if relation == ClaimLink.Relation.SUPPORTS:
+                    outlets[this].add(other_source)
+                elif relation == ClaimLink.Relation.CONTRADICTS:
+                    contradicting[this].add(other)
+        # One statement for the counts of all of them (matching refreshes ~20 at a time).
+        Claim.objects.bulk_update(
+            [Claim(pk=pk, corroborations=len(outlets[pk] - {source}),
+                   contradictions=len(contradicting[pk])) for pk, source in sources.items()],
+            ["corroborations", "contradictions"])
+        return Claim.objects.filter(pk__in=ids).update(priority=PRIORITY)
+
+
+# --- recovery ------------------------------------------------------------------------------
+
+
+def articles_match_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Send matching again for processed articles whose matching was never sent, was lost
+    by the broker, or whose pass's worker died (lease run out); end it, with the reason,
+    after CLAIMTRACK_MAX_ATTEMPTS passes in a row without progress. Then delete propositions
+    left without members by deletions the services did not see (a cascade)."""
+    now = now or timezone.now()
+    lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
+    unsent_cutoff = now - timezone.timedelta(seconds=enqueue.UNSENT_GRACE_SECONDS)
+    sent_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
+    unmatched = Article.objects.filter(
+        Q(match_requested_at__isnull=True) | Q(match_requested_at__lt=unsent_cutoff),
+        Q(match_started_at__isnull=True) | Q(match_started_at__lt=lease_cutoff),
+        Q(match_started_at__isnull=False) | Q(match_enqueued_at__isnull=True)
+        | Q(match_enqueued_at__lt=sent_cutoff),
+        state=Article.State.DONE, matched_at__isnull=True, error="",
+    )
+    queue = None
+    rematched = 0
+    for article_id, started_at, requested_at, sent_at, attempts in unmatched.values_list(
+            "id", "match_started_at", "match_requested_at", "match_enqueued_at",
+            "match_attempts").iterator():
+        if started_at is None:
+            if sent_at is not None and queue is None:
+                queue = enqueue.queue_state("match")
+            if not enqueue.lost(sent_at, now, queue):
+                continue
+        elif attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
+            article_match_give_up(article_id=article_id, lease=started_at, attempts=attempts)
+            continue
+        with transaction.atomic():
+            if Article.objects.filter(
+                    pk=article_id, matched_at__isnull=True, match_started_at=started_at,
+                    match_requested_at=requested_at).update(
+                    match_started_at=None, match_requested_at=now, match_enqueued_at=None):
+                enqueue.article_match_enqueue(article_id=article_id)
+                rematched += 1
+    pruned = Proposition.objects.filter(pk__in=list(Proposition.objects.filter(
+        locked=False, links__isnull=True).values_list("pk", flat=True)[:1000])).prune()
+    return {"rematched": rematched, "pruned": pruned}
+
+
+def claims_rematch_recent(*, batch: int = 200) -> int:
+    """Queue the claims of recent articles for matching again, in batches (after a bulk
+    import of fact-checks). Returns how many claims were queued."""
+    since = timezone.now() - timezone.timedelta(days=settings.CLAIMTRACK_REMATCH_DAYS)
+    ids = list(Claim.objects.filter(kind__in=MATCHABLE_KINDS, article__created_at__gte=since)
+               .order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), batch):
+        enqueue.claims_match_enqueue(claim_ids=ids[start:start + batch])
+    return len(ids)
+
+
 # --- editors' decisions ---------------------------------------------------------------------
 
 
@@ -349,7 +447,7 @@ def link_decide(*, link: ClaimLink, user, status: str, relation: str | None = No
         raise DecisionError(f"{status!r} is not a decision: confirm or reject.")
     if relation is not None and relation not in ClaimLink.Relation.values:
         raise DecisionError(f"{relation!r} is not a relation.")
-    propositions_lock()  # before the row, as matching takes them (one lock order)
+    Proposition.objects.lock_membership()  # before the row, as matching takes them (one lock order)
     locked = ClaimLink.objects.select_for_update().get(pk=link.pk)
     locked.status = status
     locked.relation = relation or locked.relation
@@ -366,7 +464,7 @@ def link_decide(*, link: ClaimLink, user, status: str, relation: str | None = No
 @transaction.atomic
 def propositions_merge(*, propositions, user) -> Proposition:
     """Merge propositions into the earliest: its members gain theirs, confirmed by ``user``."""
-    propositions_lock()
+    Proposition.objects.lock_membership()
     # Read again under the lock: a proposition merged away meanwhile cannot be merged twice,
     # and no join can add a member to one of them until this commits.
     ordered = sorted(
@@ -401,7 +499,7 @@ def propositions_merge(*, propositions, user) -> Proposition:
 @transaction.atomic
 def proposition_split(*, links, user) -> Proposition:
     """Move the chosen memberships (of one proposition) to a new proposition."""
-    propositions_lock()
+    Proposition.objects.lock_membership()
     links = list(ClaimLink.objects.select_for_update(of=("self",)).filter(
         pk__in=[link.pk for link in links]).select_related("claim__article", "proposition"))
     if not links or any(link.proposition_id is None for link in links):

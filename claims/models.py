@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -458,6 +458,28 @@ class FactCheck(models.Model):
         return text if len(text) <= 80 else text[:77] + "…"
 
 
+# PostgreSQL advisory lock held while proposition membership changes (see lock_membership).
+MEMBERSHIP_LOCK_KEY = 7_341_002
+
+
+class PropositionQuerySet(models.QuerySet):
+    def lock_membership(self) -> None:
+        """Serialise changes to proposition membership (joins, merges, splits, decisions,
+        deleting claims) for the rest of the transaction. Every writer takes it before any
+        row lock: one lock order, so they never deadlock. SQLite has one writer anyway."""
+        if connections[self.db].vendor == "postgresql":
+            with connections[self.db].cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MEMBERSHIP_LOCK_KEY])
+
+    def prune(self) -> int:
+        """Delete those of these propositions that have no member left, unless an editor
+        has worked on one (locked). Returns how many went."""
+        with transaction.atomic(using=self.db):
+            self.lock_membership()  # a claim joining one of them meanwhile keeps it
+            deleted, _ = self.filter(locked=False, links__isnull=True).delete()
+        return deleted
+
+
 class Proposition(models.Model):
     """What several claims assert in common, across sources; members relate to it as
     supporting or contradicting (a denial)."""
@@ -475,6 +497,8 @@ class Proposition(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PropositionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-first_seen_at", "-id"]

@@ -22,10 +22,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Case, F, FloatField, Q, Value, When
-from django.db.models.functions import Coalesce, Least
+from django.db.models import F, Q
 from django.utils import timezone
 
+from claims.matching import claims_priority_refresh
 from claims.models import (
     OPPOSITE_VERDICT,
     Claim,
@@ -514,55 +514,6 @@ def suggestion_accept(*, claim, user, verdict: str, rationale: str,
 
 
 # --- priority -------------------------------------------------------------------------------
-
-# The queue's order: check-worthiness (0..1) first, then reach and dispute. Each other outlet
-# carrying the claim adds 0.1 (up to 5), contradicting claims 0.25 each (up to 2), and a
-# reporter's flag 0.5 — so a flagged or widely disputed claim outranks a slightly more
-# check-worthy one nobody else carries.
-PRIORITY = (
-    Coalesce(F("checkworthiness"), Value(0.0))
-    + Value(0.1) * Least(F("corroborations"), Value(5))
-    + Value(0.25) * Least(F("contradictions"), Value(2))
-    + Case(When(flagged=True, then=Value(0.5)), default=Value(0.0), output_field=FloatField())
-)
-
-
-def claims_priority_refresh(*, claim_ids) -> int:
-    """Recount the outlets and contradictions of these claims (from links not rejected) and
-    recompute their priority. Returns how many claims were updated."""
-    ids = set(claim_ids)
-    if not ids:
-        return 0
-    with transaction.atomic():
-        # The claim rows (only they: "of self") are locked in id order before any is read
-        # or written, so two refreshes of overlapping claims wait for each other instead of
-        # deadlocking, and the later one counts the later links; "no key" leaves them open
-        # to new links that point at them (only counts change here).
-        sources = dict(Claim.objects.select_for_update(no_key=True, of=("self",))
-                       .filter(pk__in=ids).order_by("pk")
-                       .values_list("pk", "article__source_id"))
-        links = (ClaimLink.objects.filter(Q(claim_id__in=ids) | Q(target_claim_id__in=ids),
-                                          target_claim__isnull=False)
-                 .exclude(status=ClaimLink.Status.REJECTED)
-                 .values_list("claim_id", "claim__article__source_id", "target_claim_id",
-                              "target_claim__article__source_id", "relation"))
-        outlets: dict[int, set[int]] = {pk: set() for pk in ids}
-        contradicting: dict[int, set[int]] = {pk: set() for pk in ids}
-        for a, a_source, b, b_source, relation in links:
-            for this, other, other_source in ((a, b, b_source), (b, a, a_source)):
-                if this not in ids:
-                    continue
-                if relation == ClaimLink.Relation.SUPPORTS:
-                    outlets[this].add(other_source)
-                elif relation == ClaimLink.Relation.CONTRADICTS:
-                    contradicting[this].add(other)
-        # One statement for the counts of all of them (matching refreshes ~20 at a time).
-        Claim.objects.bulk_update(
-            [Claim(pk=pk, corroborations=len(outlets[pk] - {source}),
-                   contradictions=len(contradicting[pk])) for pk, source in sources.items()],
-            ["corroborations", "contradictions"])
-        return Claim.objects.filter(pk__in=ids).update(priority=PRIORITY)
-
 
 def fact_checkers():
     """Active users who may propose verdicts (for the assign form)."""

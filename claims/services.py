@@ -287,11 +287,9 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
 
     with transaction.atomic():
         if Claim.objects.filter(article_id=article_id).exists():
-            from claims.matching import propositions_lock
-
-            # Re-extraction deletes claims (and prunes propositions): the proposition lock
+            # Re-extraction deletes claims (and prunes propositions): the membership lock
             # before the article's row, the order every other writer takes them in.
-            propositions_lock()
+            Proposition.objects.lock_membership()
         # "No key": claims elsewhere pointing at the article check their key without waiting.
         locked = Article.objects.select_for_update(no_key=True).get(pk=article_id)
         if locked.state != Article.State.PROCESSING or locked.state_changed_at != lease:
@@ -450,35 +448,20 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
     return len(new_claims), len(kept)
 
 
-def propositions_prune(*, proposition_ids) -> int:
-    """Delete those of the given propositions that have no member left, unless an editor has
-    worked on one (locked). Returns how many went."""
-    from claims.matching import propositions_lock
-
-    with transaction.atomic():
-        propositions_lock()  # a claim joining one of them meanwhile keeps it
-        deleted, _ = Proposition.objects.filter(
-            pk__in=list(proposition_ids), locked=False, links__isnull=True).delete()
-    return deleted
-
-
 @transaction.atomic
 def claims_delete(*, claims) -> int:
     """Delete claims (and their links); propositions left without members go with them.
 
     A claim with a review trail is protected and raises ``ProtectedError``: delete nothing.
     """
-    from claims.matching import propositions_lock
-
     ids = list(claims.values_list("pk", flat=True))
     if not ids:
         return 0
-    # The proposition lock before any row: matching takes it first too (one lock order).
-    propositions_lock()
+    Proposition.objects.lock_membership()  # before any row, as every writer takes it
     propositions = set(ClaimLink.objects.filter(claim_id__in=ids, proposition__isnull=False)
                        .values_list("proposition_id", flat=True))
     deleted, _ = Claim.objects.filter(pk__in=ids).delete()
-    propositions_prune(proposition_ids=propositions)
+    Proposition.objects.filter(pk__in=propositions).prune()
     return deleted
 
 
@@ -491,44 +474,23 @@ def articles_delete(*, articles) -> int:
     return deleted
 
 
-# Below this age an unsent article may still be in its on-commit send: the sweep waits.
-UNSENT_GRACE_SECONDS = 30
-
-
 def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Recover every unfinished article (docs/reliability.md has the fault table).
+    """Recover every article whose extraction did not finish (docs/reliability.md):
 
     - pending and never sent (the broker was down), or sent but lost by the broker: sent;
     - processing past its lease (the worker died): handed back to pending and sent, or
-      failed with the reason once out of attempts;
-    - processed but its matching never sent, lost, or its pass's worker died: sent again.
+      failed with the reason once out of attempts.
 
     Each hand-back is a conditional update on the timestamp read, so two sweeps at once
-    recover an article once; work merely waiting in its queue is left alone.
+    recover an article once; work merely waiting in its queue is left alone. Matching has
+    its own sweep (``matching.articles_match_sweep``).
     """
-    now = now or timezone.now()
-    counts = {"requeued": 0, "failed": 0, "rematched": 0, "pruned": 0}
-    counts.update(_extraction_sweep(now))
-    counts["rematched"] = _matching_sweep(now)
-    # Propositions whose members were all deleted some other way (a cascade the services
-    # did not see): nothing refers to them.
-    counts["pruned"] = propositions_prune(proposition_ids=Proposition.objects.filter(
-        locked=False, links__isnull=True).values_list("pk", flat=True)[:1000])
-    return counts
-
-
-def _lost(sent_at, now, queue: enqueue.QueueState | None) -> bool:
-    """Whether work sent at ``sent_at`` (None: never sent) is no longer in its queue."""
-    if sent_at is None:
-        return True
-    if sent_at >= now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT):
-        return False
-    return queue is not None and not queue.may_hold(sent_at)
+    return _extraction_sweep(now or timezone.now())
 
 
 def _extraction_sweep(now: datetime) -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0}
-    unsent_cutoff = now - timezone.timedelta(seconds=UNSENT_GRACE_SECONDS)
+    unsent_cutoff = now - timezone.timedelta(seconds=enqueue.UNSENT_GRACE_SECONDS)
     lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
     queue = None
     sent_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
@@ -540,7 +502,7 @@ def _extraction_sweep(now: datetime) -> dict[str, int]:
             "id", "state_changed_at", "enqueued_at").iterator():
         if sent_at is not None and queue is None:
             queue = enqueue.queue_state("extract")  # asked once, only when needed
-        if not _lost(sent_at, now, queue):
+        if not enqueue.lost(sent_at, now, queue):
             continue
         with transaction.atomic():
             if Article.objects.filter(pk=article_id, state=Article.State.PENDING,
@@ -566,52 +528,3 @@ def _extraction_sweep(now: datetime) -> dict[str, int]:
                 enqueue.article_enqueue(article_id=article_id)
                 counts["requeued"] += 1
     return counts
-
-
-def _matching_sweep(now: datetime) -> int:
-    lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
-    unsent_cutoff = now - timezone.timedelta(seconds=UNSENT_GRACE_SECONDS)
-    sent_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
-    unmatched = Article.objects.filter(
-        Q(match_requested_at__isnull=True) | Q(match_requested_at__lt=unsent_cutoff),
-        Q(match_started_at__isnull=True) | Q(match_started_at__lt=lease_cutoff),
-        Q(match_started_at__isnull=False) | Q(match_enqueued_at__isnull=True)
-        | Q(match_enqueued_at__lt=sent_cutoff),
-        state=Article.State.DONE, matched_at__isnull=True, error="",
-    )
-    queue = None
-    rematched = 0
-    for article_id, started_at, requested_at, sent_at, attempts in unmatched.values_list(
-            "id", "match_started_at", "match_requested_at", "match_enqueued_at",
-            "match_attempts").iterator():
-        if started_at is None:
-            if sent_at is not None and queue is None:
-                queue = enqueue.queue_state("match")
-            if not _lost(sent_at, now, queue):
-                continue
-        elif attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
-            from claims.matching import article_match_give_up
-
-            article_match_give_up(article_id=article_id, lease=started_at, attempts=attempts)
-            continue
-        with transaction.atomic():
-            if Article.objects.filter(
-                    pk=article_id, matched_at__isnull=True, match_started_at=started_at,
-                    match_requested_at=requested_at).update(
-                    match_started_at=None, match_requested_at=now, match_enqueued_at=None):
-                enqueue.article_match_enqueue(article_id=article_id)
-                rematched += 1
-    return rematched
-
-
-def claims_rematch_recent(*, batch: int = 200) -> int:
-    """Queue the claims of recent articles for matching again, in batches (after a bulk
-    import of fact-checks). Returns how many claims were queued."""
-    from claims.matching import MATCHABLE_KINDS
-
-    since = timezone.now() - timezone.timedelta(days=settings.CLAIMTRACK_REMATCH_DAYS)
-    ids = list(Claim.objects.filter(kind__in=MATCHABLE_KINDS, article__created_at__gte=since)
-               .order_by("id").values_list("id", flat=True))
-    for start in range(0, len(ids), batch):
-        enqueue.claims_match_enqueue(claim_ids=ids[start:start + batch])
-    return len(ids)

@@ -57,7 +57,8 @@ def article_process_task(self, article_id: int, lease: str | None = None) -> str
 
 @shared_task(acks_late=True)
 def articles_sweep_task() -> dict:
-    return services.articles_sweep()
+    """Recover extraction, then matching (docs/reliability.md)."""
+    return {**services.articles_sweep(), **matching.articles_match_sweep()}
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)

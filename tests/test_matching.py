@@ -201,8 +201,6 @@ def test_deleting_an_article_takes_its_empty_propositions_and_keeps_the_rest(
         client, demo_matched):
     from django.urls import reverse
 
-    from claims import services
-
     article = Article.objects.get(source__name="Old Bridge Gazette")
     touched = set(ClaimLink.objects.filter(claim__article=article, proposition__isnull=False)
                   .values_list("proposition_id", flat=True))
@@ -222,17 +220,15 @@ def test_deleting_an_article_takes_its_empty_propositions_and_keeps_the_rest(
     assert set(Proposition.objects.filter(pk__in=touched).values_list("id", flat=True)) == (
         shared | {editor_kept.pk})
     # Nothing else was swept away with it.
-    assert services.articles_sweep()["pruned"] == 0
+    assert matching.articles_match_sweep()["pruned"] == 0
 
 
 def test_the_sweep_prunes_propositions_emptied_behind_the_services_back(demo_matched):
-    from claims import services
-
     article = Article.objects.get(source__name="Old Bridge Gazette")
     Article.objects.filter(pk=article.pk).delete()  # a raw cascade, no service
     orphans = Proposition.objects.filter(locked=False, links__isnull=True).count()
     assert orphans
-    assert services.articles_sweep()["pruned"] == orphans
+    assert matching.articles_match_sweep()["pruned"] == orphans
     assert not Proposition.objects.filter(locked=False, links__isnull=True).exists()
 
 

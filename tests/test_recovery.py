@@ -166,7 +166,7 @@ def test_an_article_never_sent_is_sent_by_the_next_sweep_without_asking_the_brok
     Claim.objects.filter(article=article).delete()
     Article.objects.filter(pk=article.pk).update(
         state=Article.State.PENDING, enqueued_at=None,
-        state_changed_at=timezone.now() - timedelta(seconds=services.UNSENT_GRACE_SECONDS + 5))
+        state_changed_at=timezone.now() - timedelta(seconds=enqueue.UNSENT_GRACE_SECONDS + 5))
     with mock.patch.object(enqueue, "queue_state") as asked, \
             mock.patch.object(tasks.article_process_task, "delay") as delay:
         assert services.articles_sweep()["requeued"] == 1
@@ -235,7 +235,7 @@ def test_a_claim_that_always_overruns_the_time_limit_ends_matching_with_the_reas
     assert matched.call_count == 3  # a pass a time, each handing the claim on, then the end
     assert "Matching gave up after 3 attempts" in article.error
     assert article.matched_at is None and article.match_started_at is None
-    assert services.articles_sweep()["rematched"] == 0
+    assert matching.articles_match_sweep()["rematched"] == 0
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claims import review
+from claims import matching, review
 from claims.models import (
     CLAIMREVIEW_RATINGS,
     Claim,
@@ -191,7 +191,7 @@ def test_an_editor_assigns_a_claim_to_a_fact_checker_only(claim, people):
 
 
 def test_a_reporter_flags_a_claim_and_it_rises_in_the_queue(claim, people):
-    review.claims_priority_refresh(claim_ids=[claim.pk])
+    matching.claims_priority_refresh(claim_ids=[claim.pk])
     claim.refresh_from_db()
     assert claim.priority == pytest.approx(0.8)  # check-worthiness alone
     claim = review.claim_flag(claim=claim, user=people["reporter"], note="Our readers ask.")

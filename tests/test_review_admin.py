@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims import review
+from claims import matching, review
 from claims.models import Claim, ClaimLink, Evidence, FactCheck, Proposition, ReviewEvent
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER
 from tests.factories import ArticleFactory, ClaimantFactory, ClaimFactory, SourceFactory, \
@@ -231,7 +231,7 @@ def make_queue(count, proposition=None):
     for claim in made[::4]:
         ClaimLink.objects.create(claim=claim, factcheck=check, relation="supports", score=0.8,
                                  method="test")
-    review.claims_priority_refresh(claim_ids=[c.pk for c in made])
+    matching.claims_priority_refresh(claim_ids=[c.pk for c in made])
     return made
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from claims import engine, services, tasks
+from claims import engine, matching, services, tasks
 from claims.models import Article, Claim, ReviewEvent
 from config.celery import app as celery_app
 from tests.factories import ArticleFactory, UserFactory
@@ -170,7 +170,7 @@ def test_the_sweep_fails_articles_out_of_attempts(settings):
     settings.CLAIMTRACK_MAX_ATTEMPTS = 2
     article = pending_article(state=Article.State.PROCESSING, attempts=2,
                               state_changed_at=timezone.now() - timedelta(days=1))
-    assert services.articles_sweep() == {"requeued": 0, "failed": 1, "rematched": 0, "pruned": 0}
+    assert services.articles_sweep() == {"requeued": 0, "failed": 1}
     article.refresh_from_db()
     assert article.state == Article.State.FAILED
 
@@ -282,8 +282,8 @@ def test_the_sweep_resends_unfinished_matching_once_per_lease(settings):
     running = unmatched_article(text=STORY + " Two.", match_attempts=1,
                                 match_requested_at=asked)
     with mock.patch.object(tasks.article_match_task, "delay") as delay:
-        assert services.articles_sweep()["rematched"] == 1
-        assert services.articles_sweep()["rematched"] == 0  # its new lease runs
+        assert matching.articles_match_sweep()["rematched"] == 1
+        assert matching.articles_match_sweep()["rematched"] == 0  # its new lease runs
     assert [c.args[0] for c in delay.call_args_list] == [lost.pk]
     lost.refresh_from_db()
     running.refresh_from_db()
@@ -299,8 +299,8 @@ def test_the_sweep_stops_resending_matching_after_the_last_attempt(settings, cap
     article = unmatched_article(match_attempts=3,
                                 match_started_at=timezone.now() - timedelta(days=1))
     with mock.patch.object(tasks.article_match_task, "delay") as delay:
-        assert services.articles_sweep()["rematched"] == 0
-        assert services.articles_sweep()["rematched"] == 0
+        assert matching.articles_match_sweep()["rematched"] == 0
+        assert matching.articles_match_sweep()["rematched"] == 0
     assert delay.call_count == 0
     article.refresh_from_db()
     assert "Matching gave up after 3 attempts" in article.error

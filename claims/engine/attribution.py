@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from .lexicon import (
     CLAIM_NOUNS,
     STANCE_NOUNS,
-    CLAUSAL_CUES,
     CLAUSE_OPENERS,
     NOUN_HOMOGRAPHS,
     CUE_FORMS,

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from claims.factchecks import factchecks_save, read_factcheck_file
-from claims.services import claims_rematch_recent
+from claims.matching import claims_rematch_recent
 
 BATCH = 1000
 
