@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from claims import desk, matching, review, services
 from claims.errors import IngestError
 from claims.forms import ClaimReviewForm, DismissForm, PropositionRatingForm
-from claims.api import auth as api_auth
+from claims import clients
 from claims.models import (
     ApiClient,
     Article,
@@ -1045,7 +1045,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        client, token = api_auth.client_create(
+        client, token = clients.client_create(
             name=obj.name, scopes=form.cleaned_data["scopes"], contact=obj.contact,
             throttle_rate=obj.throttle_rate, created_by=request.user)
         for field in ApiClient._meta.concrete_fields:
@@ -1062,7 +1062,7 @@ class ApiClientAdmin(admin.ModelAdmin):
                   permissions=["change"])
     def rotate(self, request, queryset):
         for client in queryset:
-            self._show_token(request, client, api_auth.client_rotate(client=client))
+            self._show_token(request, client, clients.client_rotate(client=client))
 
     @admin.action(description="Revoke (deactivate)", permissions=["change"])
     def revoke(self, request, queryset):

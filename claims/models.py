@@ -589,7 +589,7 @@ class ApiClient(models.Model):
     """A consumer or submitter of the API, holding one token with scopes.
 
     Only a hash of the token is stored; the token itself is shown once, when it is made
-    (``claims.api.tokens.client_create``).
+    (``claims.clients.client_create``).
     """
 
     class Scope(models.TextChoices):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from claims.api.claimreview import claim_review
+from claims.publishing import claim_review
 from claims.models import Claim
 
 

@@ -68,19 +68,17 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from urllib3.exceptions import HTTPError, NewConnectionError
 
-from claims import enqueue
+from claims import enqueue, publishing
 from claims.errors import InvalidArticle
 from claims.models import ApiClient, WebhookDelivery, WebhookEndpoint
 
@@ -269,20 +267,6 @@ def endpoint_deactivate(*, endpoint_id: int) -> bool:
 # --- events -----------------------------------------------------------------------------------
 
 
-def _claim_document(claim_id: int) -> dict:
-    """The claim exactly as the public API shows it to a reader (published claims only)."""
-    from claims.api.serializers import ClaimSerializer
-    from claims.api.views import claim_queryset, visibility
-
-    # Nobody signed in: the payload must show what the public API shows, never desk-only
-    # fields or unpublished related claims, whoever pressed "publish".
-    public = SimpleNamespace(user=AnonymousUser())
-    claim = claim_queryset(public).get(pk=claim_id)
-    data = ClaimSerializer(claim, context={"request": None,
-                                           "visible": visibility(public)}).data
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-
-
 def claim_event(*, claim_id: int, event: str) -> int:
     """Record ``event`` for every active endpoint subscribed to it; send after commit.
 
@@ -298,7 +282,9 @@ def claim_event(*, claim_id: int, event: str) -> int:
     if not endpoints:
         return 0
     now = timezone.now()
-    document = _claim_document(claim_id)
+    # JSON-safe now, as it will be stored and sent.
+    document = json.loads(json.dumps(publishing.public_claim_document(claim_id),
+                                     cls=DjangoJSONEncoder))
     deliveries = []
     for endpoint in endpoints:
         event_id = uuid.uuid4()

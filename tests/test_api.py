@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils.http import http_date
 
 from claims import review
-from claims.api.auth import client_create
+from claims.clients import client_create
 from claims.models import Article, Claim, ClaimLink, Proposition
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory, desk_user, publish_claim

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.client import FakePayload
 
 from claims.api import bodies
-from claims.api.auth import client_create
+from claims.clients import client_create
 from claims.api.urls import router
 from claims.models import Article, WebhookEndpoint
 

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from claims import review
-from claims.api.auth import client_create
+from claims.clients import client_create
 from claims.models import Article, Claim, WebhookDelivery
 from claims.roles import EDITOR, FACT_CHECKER, roles_ensure
 from tests.factories import UserFactory

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from claims import review
-from claims.api.auth import client_create
+from claims.clients import client_create
 from claims.models import Article, ClaimLink, FactCheck, Proposition, WebhookEndpoint
 from claims.roles import EDITOR, FACT_CHECKER
 from tests.factories import ArticleFactory, ClaimFactory, desk_user, publish_claim

@@ -14,7 +14,8 @@ from django.utils.http import quote_etag
 from rest_framework import serializers
 
 from claims import review
-from claims.api.serializers import ClaimSerializer, claims_attach
+from claims.api.serializers import ClaimSerializer
+from claims.publishing import claims_attach
 from claims.api.views import claim_queryset, visibility
 from claims.models import Claim, ClaimLink, Proposition
 from claims.roles import EDITOR, FACT_CHECKER

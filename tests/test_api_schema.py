@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from claims import review
-from claims.api.auth import ClientRateThrottle, client_create
+from claims.api.auth import ClientRateThrottle
+from claims.clients import client_create
 from claims.factchecks import FactCheckRecord, factchecks_save
 from claims.models import Claim, ClaimLink, FactCheck, Proposition, Verdict
 from claims.roles import EDITOR, FACT_CHECKER, roles_ensure

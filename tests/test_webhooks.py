@@ -28,7 +28,7 @@ from django.utils import timezone
 
 import claims.admin_webhooks  # noqa: F401 - registers the admin pages (claims.admin imports it)
 from claims import review, tasks, webhooks
-from claims.api.auth import client_create
+from claims.clients import client_create
 from claims.models import WebhookDelivery, WebhookEndpoint
 from claims.roles import EDITOR, FACT_CHECKER
 from tests.conftest import require

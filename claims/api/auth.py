@@ -2,57 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
-import secrets
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
+from claims.clients import PREFIX_RE, TOKEN_PREFIX, token_hash
 from claims.models import ApiClient
 
-TOKEN_PREFIX = "ct_"
 # last_used_at is written at most this often per client (seconds): a busy client would
 # otherwise write a row on every request.
 LAST_USED_RESOLUTION = 60
-
-
-PREFIX_RE = re.compile(r"[0-9a-f]{8}")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-@transaction.atomic
-def client_create(*, name: str, scopes, created_by=None, contact: str = "",
-                  throttle_rate: str = "600/min") -> tuple[ApiClient, str]:
-    """Make a client and its token. The token is returned once and never stored."""
-    unknown = set(scopes) - set(ApiClient.Scope.values)
-    if unknown or not scopes:
-        raise ValueError(f"Scopes must be among {ApiClient.Scope.values}; got {sorted(scopes)}.")
-    prefix = secrets.token_hex(4)
-    token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    client = ApiClient.objects.create(
-        name=name, contact=contact, key_prefix=prefix, key_hash=_hash(token),
-        scopes=sorted(set(scopes)), created_by=created_by, throttle_rate=throttle_rate)
-    return client, token
-
-
-@transaction.atomic
-def client_rotate(*, client: ApiClient) -> str:
-    """A new token for the client; the old one stops working at once."""
-    prefix = secrets.token_hex(4)
-    token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    ApiClient.objects.filter(pk=client.pk).update(key_prefix=prefix, key_hash=_hash(token))
-    client.refresh_from_db()
-    return token
-
 
 class ClientUser(AnonymousUser):
     """``request.user`` for a token request: authenticated as the client, never staff, no
@@ -103,7 +66,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not PREFIX_RE.fullmatch(prefix):  # 8 hex digits (client_create); nothing else is
             raise exceptions.AuthenticationFailed("Unknown token.")  # looked up (NUL was a 500)
         client = ApiClient.objects.filter(key_prefix=prefix).first()
-        if client is None or not hmac.compare_digest(client.key_hash, _hash(token)):
+        if client is None or not hmac.compare_digest(client.key_hash, token_hash(token)):
             raise exceptions.AuthenticationFailed("Unknown token.")
         if not client.active:
             raise exceptions.AuthenticationFailed("This token has been revoked.")

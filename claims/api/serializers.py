@@ -8,17 +8,14 @@ from datetime import datetime
 from django.urls import reverse
 from rest_framework import serializers
 
+from claims.publishing import claim_document, claims_attach, rating_of, related_of, verdict_of
+
 from claims.models import (
-    CLAIMREVIEW_BEST,
-    CLAIMREVIEW_RATINGS,
-    CLAIMREVIEW_WORST,
     Article,
     Claim,
     ClaimLink,
-    Evidence,
     FactCheck,
     Proposition,
-    VerdictVersion,
 )
 
 
@@ -60,13 +57,6 @@ class RatingSerializer(serializers.Serializer):
     worst_rating = serializers.IntegerField()
 
 
-def rating_of(verdict: str, label: str) -> dict | None:
-    if not verdict:
-        return None
-    return {"value": verdict, "label": label, "rating_value": CLAIMREVIEW_RATINGS[verdict],
-            "best_rating": CLAIMREVIEW_BEST, "worst_rating": CLAIMREVIEW_WORST}
-
-
 class EvidenceSerializer(serializers.Serializer):
     url = serializers.URLField()
     note = serializers.CharField()
@@ -102,61 +92,6 @@ class RelatedSerializer(serializers.Serializer):
     contradicts = RelatedClaimSerializer(many=True)
 
 
-class _Other:
-    """Another claim, as much of it as a related entry shows (lighter than a model row)."""
-
-    __slots__ = ("pk", "text", "status", "source")
-
-    def __init__(self, pk, text, status, source):
-        self.pk, self.text, self.status, self.source = pk, text, status, source
-
-
-def claims_attach(claims) -> None:
-    """Evidence, verdict versions, links and proposition memberships of ``claims``, in five
-    flat queries of plain values (no model rows: building ~450 of them was most of a page's
-    time, bench/api.py), onto each claim as ``evidence_list``, ``verdict_list``,
-    ``related_pairs`` and ``memberships``."""
-    by_id = {claim.pk: claim for claim in claims}
-    for claim in claims:
-        claim.evidence_list, claim.verdict_list = [], []
-        claim.related_pairs, claim.memberships = [], []
-    if not by_id:
-        return
-    ids = list(by_id)
-    for claim_id, url, note, stance in (
-            Evidence.objects.filter(claim_id__in=ids).order_by("claim_id", "created_at", "id")
-            .values_list("claim_id", "url", "note", "stance")):
-        by_id[claim_id].evidence_list.append({"url": url, "note": note, "stance": stance})
-    for claim_id, *row in (
-            VerdictVersion.objects.filter(claim_id__in=ids).order_by("claim_id", "number")
-            .values_list("claim_id", "number", "verdict", "rationale", "published_at",
-                         "corrected_at", "correction_note")):
-        by_id[claim_id].verdict_list.append(dict(zip(
-            ("number", "verdict", "rationale", "published_at", "corrected_at",
-             "correction_note"), row)))
-    live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
-    # Links from the claim, then links to it, each by score (the order related claims are
-    # chosen in when two links join the same pair): (this claim, the other) per direction.
-    for mine, theirs in (("claim", "target_claim"), ("target_claim", "claim")):
-        for claim_id, other, relation, score, decided, text, status, source in (
-                live.filter(**{f"{mine}_id__in": ids, f"{theirs}__isnull": False})
-                .order_by(f"{mine}_id", "-score", "id")
-                .values_list(f"{mine}_id", f"{theirs}_id", "relation", "score", "status",
-                             f"{theirs}__text", f"{theirs}__status",
-                             f"{theirs}__article__source__name")):
-            by_id[claim_id].related_pairs.append(
-                ((relation, score, decided == ClaimLink.Status.CONFIRMED),
-                 _Other(other, text, status, source)))
-    for claim_id, proposition_id in (
-            live.filter(claim_id__in=ids, proposition__isnull=False)
-            .order_by("claim_id", "-score", "id").values_list("claim_id", "proposition_id")):
-        by_id[claim_id].memberships.append(proposition_id)
-
-
-# DRF's own date format (ISO 8601, "Z" for UTC), as the declared DateTimeFields give it.
-_MOMENT = serializers.DateTimeField()
-
-
 class ClaimListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         claims = list(data.all() if hasattr(data, "all") else data)
@@ -169,9 +104,9 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     Expects the queryset of ``views.claim_queryset`` and, in ``context["visible"]``, whether
     the request may see a claim. The fields below describe the representation (the OpenAPI
-    schema is built from them); ``to_representation`` builds the same dictionary directly,
-    several times faster than DRF's field-by-field walk (tests/test_api_representation.py
-    holds the two equal).
+    schema is built from them); ``to_representation`` is ``publishing.claim_document``, the
+    one representation webhooks carry too, several times faster than DRF's field-by-field
+    walk (tests/test_api_representation.py holds the two equal).
     """
 
     url = serializers.SerializerMethodField()
@@ -203,71 +138,19 @@ class ClaimSerializer(serializers.ModelSerializer):
                                                   reverse("api:claim-list"))
         return f"{prefix}{pk}/{suffix}"
 
-    @staticmethod
-    def _time(value):
-        return None if value is None else _MOMENT.to_representation(value)
-
     def to_representation(self, claim):
         if not hasattr(claim, "related_pairs"):
             claims_attach([claim])
-        time, claimant, article = self._time, claim.claimant, claim.article
-        source = article.source
-        return {
-            "id": claim.pk,
-            "url": self.get_url(claim),
-            "text": claim.text,
-            "kind": claim.kind,
-            "negated": claim.negated,
-            "hedged": claim.hedged,
-            "checkworthiness": claim.checkworthiness,
-            "claimant": None if claimant is None else {
-                "id": claimant.pk, "name": claimant.name, "role": claimant.role,
-                "kind": claimant.kind},
-            "claimant_mention": claim.claimant_mention,
-            "cue": claim.cue,
-            "article": {"id": article.pk, "title": article.title, "url": article.url,
-                        "published_at": time(article.published_at),
-                        "source": {"id": source.pk, "name": source.name,
-                                   "domain": source.domain}},
-            "status": claim.status,
-            "verdict": self.get_verdict(claim),
-            "rationale": claim.rationale,
-            "evidence": [dict(row) for row in claim.evidence_list],
-            "verdicts": [{**row, "published_at": time(row["published_at"]),
-                          "corrected_at": time(row["corrected_at"])}
-                         for row in claim.verdict_list],
-            "related": self.get_related(claim),
-            "proposition": self.get_proposition(claim),
-            "published_at": time(claim.published_at),
-            "updated_at": time(claim.updated_at),
-            "claimreview_url": self.get_claimreview_url(claim),
-        }
+        return claim_document(claim, visible=self.context["visible"], url=self.claim_url)
 
     def get_url(self, claim) -> str:
         return self.claim_url(claim.pk)
 
     def get_verdict(self, claim) -> RatingSerializer(allow_null=True):
-        if claim.status != Claim.Status.PUBLISHED:
-            return None  # a draft verdict is the desk's, not the public's
-        return rating_of(claim.verdict, claim.get_verdict_display())
+        return verdict_of(claim)
 
     def get_related(self, claim) -> RelatedSerializer:
-        visible = self.context["visible"]
-        best: dict[int, tuple[tuple[str, float, bool], _Other]] = {}
-        for link, other in claim.related_pairs:
-            if not visible(other):
-                continue
-            if other.pk not in best or link[1] > best[other.pk][0][1]:
-                best[other.pk] = (link, other)
-        sides = {"supports": [], "contradicts": []}
-        for (relation, score, confirmed), other in sorted(best.values(),
-                                                          key=lambda pair: -pair[0][1]):
-            if relation in sides:
-                sides[relation].append({
-                    "id": other.pk, "text": other.text, "relation": relation,
-                    "score": score, "confirmed": confirmed, "source": other.source,
-                    "url": self.claim_url(other.pk)})
-        return sides
+        return related_of(claim, visible=self.context["visible"], url=self.claim_url)
 
     def get_proposition(self, claim) -> int | None:
         return claim.memberships[0] if claim.memberships else None

@@ -28,7 +28,7 @@ from rest_framework import filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from claims import services
+from claims import publishing, services
 from claims.api import claimreview
 from claims.api.access import sees_everything, visible_articles, visible_claims
 from claims.api.auth import client_of, has_scope
@@ -240,28 +240,14 @@ class ClaimFilter(django_filters.FilterSet):
             links__proposition_id=value, links__status=ClaimLink.Status.REJECTED).distinct()
 
 
-def published_first(claims):
-    """Published claims always have published_at (claim_published_has_date). Saying so lets
-    PostgreSQL start its walk of claim_published_idx, which keeps NULLs first in descending
-    order, after the drafts' NULLs instead of reading through all of them (25,000 drafts were
-    ~18 ms of every page, bench/api.py)."""
-    return claims.filter(published_at__isnull=False)
-
-
 def claim_queryset(request):
-    """The claims ``request`` may see, with claimant, article and source joined. Evidence,
-    verdict versions and links are fetched per page by ``serializers.claims_attach``."""
-    claims = visible_claims(request)
-    if not sees_everything(request):
-        claims = published_first(claims)
-    # The article's text (the whole story, kilobytes) is never shown here: not fetched.
-    return claims.select_related("claimant", "article__source").defer("article__text")
+    """The claims ``request`` may see, joined (``publishing.claim_rows``). Evidence,
+    verdict versions and links are fetched per page by ``publishing.claims_attach``."""
+    return publishing.claim_rows(everything=sees_everything(request))
 
 
 def visibility(request):
-    if sees_everything(request):
-        return lambda claim: True
-    return lambda claim: claim.status == Claim.Status.PUBLISHED
+    return publishing.shown(everything=sees_everything(request))
 
 
 @extend_schema(tags=["claims"])
@@ -326,8 +312,7 @@ class ClaimReviewFeedViewSet(ConditionalMixin, mixins.ListModelMixin, viewsets.G
     ordering = ["-published_at", "-id"]
 
     def get_queryset(self):
-        return (published_first(Claim.objects.filter(status=Claim.Status.PUBLISHED))
-                .select_related("claimant", "article__source"))
+        return publishing.claim_rows(everything=False)
 
     def get_serializer_class(self):
         return claimreview.ClaimReviewSerializer

@@ -8,6 +8,7 @@ flags per claim). Every span is an offset into the exact text passed in.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .attribution import (
     RawAttribution,
@@ -16,6 +17,7 @@ from .attribution import (
     speaker_ok,
     transcript_turn,
 )
+from .checkworthiness import load_model
 from .claimants import Resolver
 from .kinds import classify, is_hedged, is_negated, outside_quotes
 from .lexicon import NAME_TITLES, PAGE_LABELS, ROLE_WORDS
@@ -272,4 +274,18 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
     return claims
 
 
-from .pipeline import analyse  # noqa: E402  (needs extract_claims defined above)
+def analyse(text: str) -> list[ExtractedClaim]:
+    """The claims of ``text`` (already cleaned), each scored for check-worthiness (0..1).
+
+    The score is the sentence's: the model was trained on whole sentences, and a claim's
+    sentence carries the context (who, when, how much) that makes it checkable.
+    """
+    model = load_model()
+    scores: dict[tuple[int, int], float] = {}
+    claims = []
+    for claim in extract_claims(text):
+        key = (claim.sentence.start, claim.sentence.end)
+        if key not in scores:
+            scores[key] = round(model.score(claim.sentence.text), 4)
+        claims.append(replace(claim, checkworthiness=scores[key]))
+    return claims

@@ -1,0 +1,256 @@
+"""Publishing: the one representation of a claim as readers see it — used by the API and
+webhooks alike, built from plain values in a few flat queries — and its schema.org
+ClaimReview (JSON-LD, the fact-checking standard search engines and aggregators read), used
+by the ClaimReview feed and the public page.
+
+A reader outside the desk sees published claims only, and of each only what is published:
+no draft verdict, and related claims only where they are published too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from claims.models import (
+    CLAIMREVIEW_BEST,
+    CLAIMREVIEW_RATINGS,
+    CLAIMREVIEW_WORST,
+    Claim,
+    ClaimLink,
+    Evidence,
+    VerdictVersion,
+)
+
+
+def claim_rows(*, everything: bool):
+    """The claims a reader sees (``everything``: the desk's staff, every state), with
+    claimant, article and source joined; the article's text (kilobytes) is not fetched.
+
+    Published claims always have published_at (claim_published_has_date); saying so lets
+    PostgreSQL start its walk of claim_published_idx, which keeps NULLs first in descending
+    order, after the drafts' NULLs instead of reading through all of them."""
+    claims = Claim.objects.all()
+    if not everything:
+        claims = claims.filter(status=Claim.Status.PUBLISHED, published_at__isnull=False)
+    return claims.select_related("claimant", "article__source").defer("article__text")
+
+
+def shown(*, everything: bool) -> Callable[[object], bool]:
+    """Whether a related claim may be shown beside another."""
+    if everything:
+        return lambda claim: True
+    return lambda claim: claim.status == Claim.Status.PUBLISHED
+
+
+def rating_of(verdict: str, label: str) -> dict | None:
+    if not verdict:
+        return None
+    return {"value": verdict, "label": label, "rating_value": CLAIMREVIEW_RATINGS[verdict],
+            "best_rating": CLAIMREVIEW_BEST, "worst_rating": CLAIMREVIEW_WORST}
+
+
+def moment(value) -> str | None:
+    """A date and time as the API writes it: ISO 8601, in the site's time zone, "Z" for
+    UTC (as DRF's DateTimeField does)."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class _Other:
+    """Another claim, as much of it as a related entry shows (lighter than a model row)."""
+
+    __slots__ = ("pk", "text", "status", "source")
+
+    def __init__(self, pk, text, status, source):
+        self.pk, self.text, self.status, self.source = pk, text, status, source
+
+
+def claims_attach(claims) -> None:
+    """Evidence, verdict versions, links and proposition memberships of ``claims``, in five
+    flat queries of plain values (no model rows: building ~450 of them was most of a page's
+    time, bench/api.py), onto each claim as ``evidence_list``, ``verdict_list``,
+    ``related_pairs`` and ``memberships``."""
+    by_id = {claim.pk: claim for claim in claims}
+    for claim in claims:
+        claim.evidence_list, claim.verdict_list = [], []
+        claim.related_pairs, claim.memberships = [], []
+    if not by_id:
+        return
+    ids = list(by_id)
+    for claim_id, url, note, stance in (
+            Evidence.objects.filter(claim_id__in=ids).order_by("claim_id", "created_at", "id")
+            .values_list("claim_id", "url", "note", "stance")):
+        by_id[claim_id].evidence_list.append({"url": url, "note": note, "stance": stance})
+    for claim_id, *row in (
+            VerdictVersion.objects.filter(claim_id__in=ids).order_by("claim_id", "number")
+            .values_list("claim_id", "number", "verdict", "rationale", "published_at",
+                         "corrected_at", "correction_note")):
+        by_id[claim_id].verdict_list.append(dict(zip(
+            ("number", "verdict", "rationale", "published_at", "corrected_at",
+             "correction_note"), row)))
+    live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+    # Links from the claim, then links to it, each by score (the order related claims are
+    # chosen in when two links join the same pair): (this claim, the other) per direction.
+    for mine, theirs in (("claim", "target_claim"), ("target_claim", "claim")):
+        for claim_id, other, relation, score, decided, text, status, source in (
+                live.filter(**{f"{mine}_id__in": ids, f"{theirs}__isnull": False})
+                .order_by(f"{mine}_id", "-score", "id")
+                .values_list(f"{mine}_id", f"{theirs}_id", "relation", "score", "status",
+                             f"{theirs}__text", f"{theirs}__status",
+                             f"{theirs}__article__source__name")):
+            by_id[claim_id].related_pairs.append(
+                ((relation, score, decided == ClaimLink.Status.CONFIRMED),
+                 _Other(other, text, status, source)))
+    for claim_id, proposition_id in (
+            live.filter(claim_id__in=ids, proposition__isnull=False)
+            .order_by("claim_id", "-score", "id").values_list("claim_id", "proposition_id")):
+        by_id[claim_id].memberships.append(proposition_id)
+
+
+def claims_url(request=None) -> Callable[..., str]:
+    """``url(pk, suffix="")``: a claim's API address (absolute with a request), reversed
+    once, not two or three times per claim."""
+    prefix = reverse("api:claim-list")
+    if request is not None:
+        prefix = request.build_absolute_uri(prefix)
+    return lambda pk, suffix="": f"{prefix}{pk}/{suffix}"
+
+
+def verdict_of(claim) -> dict | None:
+    if claim.status != Claim.Status.PUBLISHED:
+        return None  # a draft verdict is the desk's, not the public's
+    return rating_of(claim.verdict, claim.get_verdict_display())
+
+
+def related_of(claim, *, visible, url) -> dict[str, list[dict]]:
+    """The best link to each other claim either way, by score, on each side; only claims
+    ``visible`` to the reader."""
+    best: dict[int, tuple[tuple[str, float, bool], _Other]] = {}
+    for link, other in claim.related_pairs:
+        if not visible(other):
+            continue
+        if other.pk not in best or link[1] > best[other.pk][0][1]:
+            best[other.pk] = (link, other)
+    sides = {"supports": [], "contradicts": []}
+    for (relation, score, confirmed), other in sorted(best.values(),
+                                                      key=lambda pair: -pair[0][1]):
+        if relation in sides:
+            sides[relation].append({
+                "id": other.pk, "text": other.text, "relation": relation, "score": score,
+                "confirmed": confirmed, "source": other.source, "url": url(other.pk)})
+    return sides
+
+
+def claim_document(claim, *, visible, url) -> dict:
+    """The claim as the API shows it (``claims_attach`` must have run on it)."""
+    claimant, article = claim.claimant, claim.article
+    source = article.source
+    return {
+        "id": claim.pk,
+        "url": url(claim.pk),
+        "text": claim.text,
+        "kind": claim.kind,
+        "negated": claim.negated,
+        "hedged": claim.hedged,
+        "checkworthiness": claim.checkworthiness,
+        "claimant": None if claimant is None else {
+            "id": claimant.pk, "name": claimant.name, "role": claimant.role,
+            "kind": claimant.kind},
+        "claimant_mention": claim.claimant_mention,
+        "cue": claim.cue,
+        "article": {"id": article.pk, "title": article.title, "url": article.url,
+                    "published_at": moment(article.published_at),
+                    "source": {"id": source.pk, "name": source.name, "domain": source.domain}},
+        "status": claim.status,
+        "verdict": verdict_of(claim),
+        "rationale": claim.rationale,
+        "evidence": [dict(row) for row in claim.evidence_list],
+        "verdicts": [{**row, "published_at": moment(row["published_at"]),
+                      "corrected_at": moment(row["corrected_at"])}
+                     for row in claim.verdict_list],
+        "related": related_of(claim, visible=visible, url=url),
+        "proposition": claim.memberships[0] if claim.memberships else None,
+        "published_at": moment(claim.published_at),
+        "updated_at": moment(claim.updated_at),
+        "claimreview_url": (url(claim.pk, "claimreview/")
+                            if claim.status == Claim.Status.PUBLISHED else None),
+    }
+
+
+def public_claim_document(claim_id: int) -> dict:
+    """A published claim exactly as the public API shows it to a reader signed in as nobody
+    (addresses relative to the site): what webhooks carry, whoever pressed "publish"."""
+    claim = claim_rows(everything=False).get(pk=claim_id)
+    claims_attach([claim])
+    return claim_document(claim, visible=shown(everything=False), url=claims_url())
+
+
+# --- ClaimReview -------------------------------------------------------------------------------
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _publisher(request) -> dict:
+    organisation = {"@type": "Organization", "name": settings.CLAIMTRACK_PUBLISHER_NAME}
+    url = settings.CLAIMTRACK_PUBLISHER_URL or (_absolute(request, "/") if request else "")
+    if url:
+        organisation["url"] = url
+    return organisation
+
+
+def _claimant(claim: Claim) -> dict:
+    if claim.claimant is None:  # the outlet's own statement
+        return {"@type": "Organization", "name": claim.article.source.name}
+    kind = "Person" if claim.claimant.kind == "person" else "Organization"
+    author = {"@type": kind, "name": claim.claimant.name}
+    if kind == "Person" and claim.claimant.role:
+        author["jobTitle"] = claim.claimant.role
+    return author
+
+
+def claim_review(claim: Claim, *, request=None) -> dict:
+    """The ClaimReview of a published claim. Fields Google requires (claimReviewed,
+    reviewRating with alternateName, url) are always present."""
+    if claim.status != Claim.Status.PUBLISHED or not claim.verdict:
+        raise ValueError("Only a published claim with a verdict has a ClaimReview.")
+    rating = {
+        "@type": "Rating",
+        "name": claim.get_verdict_display(),
+        "alternateName": claim.get_verdict_display(),
+        "bestRating": CLAIMREVIEW_BEST,
+        "worstRating": CLAIMREVIEW_WORST,
+    }
+    value = CLAIMREVIEW_RATINGS[claim.verdict]
+    if value is not None:
+        rating["ratingValue"] = value
+    article = claim.article
+    item = {"@type": "Claim", "author": _claimant(claim)}
+    if article.published_at:
+        item["datePublished"] = article.published_at.date().isoformat()
+    if article.url:
+        item["appearance"] = {"@type": "CreativeWork", "url": article.url,
+                              "headline": article.title,
+                              "publisher": {"@type": "Organization",
+                                            "name": article.source.name}}
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": _absolute(request, reverse("claim-public", args=[claim.pk])),
+        "claimReviewed": claim.text,
+        "reviewRating": rating,
+        "itemReviewed": item,
+        "author": _publisher(request),
+        "datePublished": claim.published_at.date().isoformat(),
+        "reviewBody": claim.rationale,
+    }
+    if claim.updated_at and claim.updated_at.date() > claim.published_at.date():
+        review["dateModified"] = claim.updated_at.date().isoformat()
+    return review
