@@ -227,7 +227,7 @@ class DenialsFilter(admin.SimpleListFilter):
 
 def _factchecked():
     return Exists(ClaimLink.objects.filter(claim=OuterRef("pk"), factcheck__isnull=False)
-                  .exclude(status=ClaimLink.Status.REJECTED))
+                  .live())
 
 
 class FactCheckedFilter(admin.SimpleListFilter):
@@ -272,8 +272,7 @@ class PropositionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
-            return queryset.filter(links__proposition_id=int(self.value())).exclude(
-                links__status=ClaimLink.Status.REJECTED, links__proposition_id=int(self.value()))
+            return queryset.in_proposition(int(self.value()))
         return queryset
 
 
@@ -701,8 +700,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Previously fact-checked")
     def previously_checked(self, obj):
-        links = obj.links.filter(factcheck__isnull=False).exclude(
-            status=ClaimLink.Status.REJECTED).select_related("factcheck").order_by("-score")
+        links = obj.links.filter(factcheck__isnull=False).live().select_related("factcheck").order_by("-score")
         items = []
         for link in links:
             check = link.factcheck
@@ -882,8 +880,7 @@ class PropositionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Members, in time order")
     def timeline(self, obj):
-        links = (ClaimLink.objects.filter(proposition=obj)
-                 .exclude(status=ClaimLink.Status.REJECTED)
+        links = (ClaimLink.objects.members_of(obj)
                  .select_related("claim__article__source", "claim__claimant")
                  .order_by(F("claim__article__published_at").asc(nulls_last=True),
                            "claim__start"))

@@ -19,7 +19,6 @@ from claims.engine.retrieval import Index
 from claims.models import Claim, FactCheck
 
 # Kinds that state something another source can repeat or deny.
-MATCHABLE_KINDS = ("assertion", "allegation", "denial", "quote", "warning")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{2,}|\d[\d,.]*")
 
 
@@ -56,7 +55,7 @@ def _cached_index(name: str, state: tuple, rows) -> Index:
 def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
     """Claims of other articles that share words with ``claim`` (best first, at most limit)."""
     query_text = f"{claim.text} {sentence_of(claim)}"
-    others = Claim.objects.exclude(article_id=claim.article_id).filter(kind__in=MATCHABLE_KINDS)
+    others = Claim.objects.matchable().exclude(article_id=claim.article_id)
     if connection.vendor == "postgresql":
         words = _search_words(query_text)
         if not words:
@@ -72,7 +71,7 @@ def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
                     .select_related("article", "claimant")[:limit])
     state = Claim.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
     index = _cached_index("claims", (state["n"], state["changed"]),
-                          Claim.objects.filter(kind__in=MATCHABLE_KINDS)
+                          Claim.objects.matchable()
                           .values_list("id", "text").iterator())
     ids = [int(pk) for pk, _ in index.search(query_text, k=limit * 3)]
     found = others.filter(pk__in=ids).select_related("article", "claimant").in_bulk()

@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from claims import enqueue
 from claims.candidates import (
-    MATCHABLE_KINDS,
     claim_candidates,
     factcheck_candidates,
     sentence_of,
@@ -119,7 +118,7 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
     links are written gets none, and none points at it."""
     counts = {"claims": 0, "factchecks": 0, "proposition": 0}
     claim = Claim.objects.select_related("article", "claimant").filter(pk=claim_id).first()
-    if claim is None or claim.kind not in MATCHABLE_KINDS:
+    if claim is None or claim.kind not in Claim.MATCHABLE_KINDS:
         return counts
     vector = claim_vector(claim.text, sentence_of(claim))
     link_min = settings.CLAIMTRACK_MATCH_LINK_MIN
@@ -194,7 +193,7 @@ def _join_proposition(claim: Claim, scored) -> int:
     # A proposition an editor has worked on (locked) gets no automatic members.
     memberships = (ClaimLink.objects.filter(claim_id__in=matched, proposition__isnull=False,
                                             proposition__locked=False)
-                   .exclude(status=ClaimLink.Status.REJECTED)
+                   .live()
                    .select_related("proposition__first_claim"))
     for link in memberships:
         proposition = link.proposition
@@ -207,7 +206,7 @@ def _join_proposition(claim: Claim, scored) -> int:
             return 0  # its matches have gone; the suggestion stays until an editor decides
         proposition = Proposition.objects.create(
             text=claim.text, first_claim=claim,
-            first_seen_at=claim.article.published_at or claim.article.created_at)
+            first_seen_at=claim.article.date)
         _suggest(claim=claim, proposition=proposition, relation=ClaimLink.Relation.SUPPORTS,
                  score=1.0, cues=())
         return 0
@@ -220,7 +219,7 @@ def _join_proposition(claim: Claim, scored) -> int:
         proposition.text, claim.text, claim_kind=first.kind if first else None,
         text_kind=claim.kind, same_claimant_family=_same_family(first, claim) if first else None)
     _suggest(claim=claim, proposition=proposition, relation=label, score=similarity, cues=cues)
-    seen = claim.article.published_at or claim.article.created_at
+    seen = claim.article.date
     if proposition.first_seen_at is None or (seen and seen < proposition.first_seen_at):
         Proposition.objects.filter(pk=proposition.pk).update(first_seen_at=seen)
     return 1
@@ -242,7 +241,7 @@ def article_match_pass(*, article_id: int, taken: MatchLease,
     value): the rest go to a new pass, sent on commit, so a long article never runs past a
     task's time limit. The last pass marks the article matched."""
     totals: Counter = Counter()
-    remaining = (Claim.objects.filter(article_id=article_id, kind__in=MATCHABLE_KINDS,
+    remaining = (Claim.objects.matchable().filter(article_id=article_id,
                                       pk__gt=taken.cursor).order_by("pk")
                  .values_list("pk", flat=True))
     batch = list(remaining[:settings.CLAIMTRACK_MATCH_CHUNK + 1])
@@ -316,8 +315,7 @@ def article_match_release(*, article_id: int, lease: datetime) -> bool:
 def proposition_sides(proposition: Proposition) -> dict[str, list[Claim]]:
     """The member claims on each side, in time order (suggested and confirmed)."""
     sides: dict[str, list[Claim]] = {"supports": [], "contradicts": [], "neutral": []}
-    links = (ClaimLink.objects.filter(proposition=proposition)
-             .exclude(status=ClaimLink.Status.REJECTED)
+    links = (ClaimLink.objects.members_of(proposition)
              .select_related("claim__article__source", "claim__claimant")
              .order_by("claim__article__published_at", "claim__start"))
     for link in links:
@@ -355,9 +353,7 @@ def claims_priority_refresh(*, claim_ids) -> int:
         sources = dict(Claim.objects.select_for_update(no_key=True, of=("self",))
                        .filter(pk__in=ids).order_by("pk")
                        .values_list("pk", "article__source_id"))
-        links = (ClaimLink.objects.filter(Q(claim_id__in=ids) | Q(target_claim_id__in=ids),
-                                          target_claim__isnull=False)
-                 .exclude(status=ClaimLink.Status.REJECTED)
+        links = (ClaimLink.objects.around(ids)
                  .values_list("claim_id", "claim__article__source_id", "target_claim_id",
                               "target_claim__article__source_id", "relation"))
         outlets: dict[int, set[int]] = {pk: set() for pk in ids}
@@ -426,7 +422,7 @@ def claims_rematch_recent(*, batch: int = 200) -> int:
     """Queue the claims of recent articles for matching again, in batches (after a bulk
     import of fact-checks). Returns how many claims were queued."""
     since = timezone.now() - timezone.timedelta(days=settings.CLAIMTRACK_REMATCH_DAYS)
-    ids = list(Claim.objects.filter(kind__in=MATCHABLE_KINDS, article__created_at__gte=since)
+    ids = list(Claim.objects.matchable().filter(article__created_at__gte=since)
                .order_by("id").values_list("id", flat=True))
     for start in range(0, len(ids), batch):
         enqueue.claims_match_enqueue(claim_ids=ids[start:start + batch])
@@ -513,7 +509,7 @@ def proposition_split(*, links, user) -> Proposition:
                                          link.claim.article.published_at, link.claim_id))
     new = Proposition.objects.create(
         text=first.claim.text, first_claim=first.claim, locked=True,
-        first_seen_at=first.claim.article.published_at or first.claim.article.created_at)
+        first_seen_at=first.claim.article.date)
     now = timezone.now()
     ClaimLink.objects.filter(pk__in=[link.pk for link in links]).update(
         proposition=new, status=ClaimLink.Status.CONFIRMED, decided_by=user, decided_at=now)

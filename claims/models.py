@@ -103,6 +103,11 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def date(self):
+        """When the article appeared: its publication date, else when it was stored."""
+        return self.published_at or self.created_at
+
 
 class Claimant(models.Model):
     """A person or organisation that makes claims."""
@@ -169,6 +174,26 @@ OPPOSITE_VERDICT: dict[str, str] = {
     Verdict.FALSE: Verdict.TRUE,
     Verdict.UNVERIFIABLE: Verdict.UNVERIFIABLE,
 }
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Claim.Status.PUBLISHED)
+
+    def matchable(self):
+        """The kinds matching compares across sources."""
+        return self.filter(kind__in=Claim.MATCHABLE_KINDS)
+
+    def touched(self):
+        """Claims an editor has acted on (a status past new, or a review trail): re-extraction
+        keeps them."""
+        return self.filter(~Q(status=Claim.Status.NEW)
+                           | Q(pk__in=ReviewEvent.objects.values("claim_id")))
+
+    def in_proposition(self, proposition_id: int):
+        """Members of the proposition by a link not rejected."""
+        return self.filter(pk__in=ClaimLink.objects.live().filter(
+            proposition_id=proposition_id).values("claim_id"))
 
 
 class Claim(models.Model):
@@ -253,6 +278,11 @@ class Claim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ClaimQuerySet.as_manager()
+
+    # The kinds matching compares across sources.
+    MATCHABLE_KINDS = ("assertion", "allegation", "denial", "quote", "warning")
+
     class Meta:
         ordering = ["article_id", "start"]
         constraints = [
@@ -311,7 +341,8 @@ class Claim(models.Model):
 
     @property
     def is_touched(self) -> bool:
-        """An editor has acted on this claim: re-extraction must keep it."""
+        """An editor has acted on this claim: re-extraction must keep it (one claim's
+        ``Claim.objects.touched()``)."""
         return self.status != self.Status.NEW or self.events.exists()
 
 
@@ -507,6 +538,21 @@ class Proposition(models.Model):
         return self.text if len(self.text) <= 80 else self.text[:77] + "…"
 
 
+class ClaimLinkQuerySet(models.QuerySet):
+    def live(self):
+        """Links not rejected: suggested or confirmed."""
+        return self.exclude(status=ClaimLink.Status.REJECTED)
+
+    def members_of(self, proposition):
+        """The live memberships of a proposition."""
+        return self.live().filter(proposition=proposition)
+
+    def around(self, claim_ids):
+        """Live links between claims with either end among ``claim_ids``."""
+        return self.live().filter(Q(claim_id__in=claim_ids) | Q(target_claim_id__in=claim_ids),
+                                  target_claim__isnull=False)
+
+
 class ClaimLink(models.Model):
     """A suggested or editor-decided link from a claim to another claim, to a proposition
     (membership, with the claim's stance) or to an earlier fact-check."""
@@ -543,6 +589,8 @@ class ClaimLink(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim_id", "-score"]

@@ -94,7 +94,7 @@ def claims_attach(claims) -> None:
         by_id[claim_id].verdict_list.append(dict(zip(
             ("number", "verdict", "rationale", "published_at", "corrected_at",
              "correction_note"), row)))
-    live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+    live = ClaimLink.objects.live()
     # Links from the claim, then links to it, each by score (the order related claims are
     # chosen in when two links join the same pair): (this claim, the other) per direction.
     for mine, theirs in (("claim", "target_claim"), ("target_claim", "claim")):

@@ -487,8 +487,7 @@ def proposition_verdict_suggestions(*, proposition: Proposition,
     members (denials) the opposite. Suggestions only: each member keeps its own review."""
     if verdict not in Verdict.values:
         raise Incomplete("Choose a verdict from the scale.")
-    links = (ClaimLink.objects.filter(proposition=proposition)
-             .exclude(status=ClaimLink.Status.REJECTED)
+    links = (ClaimLink.objects.members_of(proposition)
              .exclude(relation=ClaimLink.Relation.NEUTRAL)
              .select_related("claim__article__source", "claim__claimant", "claim__assigned_to")
              .order_by("claim__article__published_at", "claim__start"))

@@ -12,7 +12,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from claims import engine, enqueue
@@ -397,9 +397,7 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
     Claims an editor has acted on are kept (and flagged stale when the engine changed),
     never silently replaced. Returns (created, kept).
     """
-    touched = Exists(ReviewEvent.objects.filter(claim=OuterRef("pk")))
-    current = Claim.objects.filter(article=article).annotate(touched=touched)
-    kept = [c for c in current if c.touched or c.status != Claim.Status.NEW]
+    kept = list(Claim.objects.filter(article=article).touched())
     claims_delete(claims=Claim.objects.filter(article=article).exclude(
         pk__in=[c.pk for c in kept]))
     kept_spans = {(c.start, c.end, c.kind): c for c in kept}

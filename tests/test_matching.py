@@ -250,7 +250,7 @@ def test_the_stored_text_vector_ranks_as_the_text_itself(demo_matched):
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
     from django.db import connection
 
-    from claims.candidates import MATCHABLE_KINDS, _search_words, claim_candidates, sentence_of
+    from claims.candidates import _search_words, claim_candidates, sentence_of
     from tests.conftest import require
 
     require(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
@@ -269,7 +269,7 @@ def test_the_stored_text_vector_ranks_as_the_text_itself(demo_matched):
         query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
         vector = SearchVector("text", config="english")
         expected = list(Claim.objects.exclude(article_id=claim.article_id)
-                        .filter(kind__in=MATCHABLE_KINDS)
+                        .filter(kind__in=Claim.MATCHABLE_KINDS)
                         .annotate(v=vector).filter(v=query)
                         .annotate(rank=SearchRank(vector, query)).order_by("-rank", "id")
                         .values_list("id", flat=True)[:20])

@@ -213,7 +213,7 @@ def test_a_long_article_is_matched_one_claim_a_pass_with_the_same_links(settings
     article = ingest_demo()
     rematch_from_scratch(article)  # in one pass, now that every article is in
     whole = links_of(article)
-    claims = Claim.objects.filter(article=article, kind__in=matching.MATCHABLE_KINDS).count()
+    claims = Claim.objects.filter(article=article, kind__in=Claim.MATCHABLE_KINDS).count()
     assert claims >= 4 and whole[0]
     settings.CLAIMTRACK_MATCH_CHUNK = 1  # a pass a claim, run in turn (not nested) in process
     with mock.patch.object(matching, "claim_match", wraps=matching.claim_match) as matched:
@@ -257,7 +257,7 @@ def test_a_pass_out_of_time_still_matches_one_claim_and_hands_on_the_rest():
     with mock.patch.object(enqueue, "article_match_enqueue") as sent:
         counts = matching.article_match(article_id=article.pk, deadline=time.monotonic() - 1)
     article.refresh_from_db()
-    first = Claim.objects.filter(article=article, kind__in=matching.MATCHABLE_KINDS) \
+    first = Claim.objects.filter(article=article, kind__in=Claim.MATCHABLE_KINDS) \
         .order_by("pk").first()
     assert counts is not None and article.match_cursor == first.pk
     assert article.matched_at is None and article.match_started_at is None
@@ -293,7 +293,7 @@ def test_concurrent_matching_of_articles_sharing_claimants_never_deadlocks(servi
         call_command("ingest_articles", str(DEMO), no_progress=True)
         for article_id in Article.objects.values_list("pk", flat=True):
             services.article_process(article_id=article_id)
-        ids = list(Claim.objects.filter(kind__in=matching.MATCHABLE_KINDS)
+        ids = list(Claim.objects.filter(kind__in=Claim.MATCHABLE_KINDS)
                    .order_by("pk").values_list("pk", flat=True))
         assert len(ids) >= 20
         errors = []

@@ -236,8 +236,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["verdict", "kind", "claimant", "source", "proposition"]
 
     def filter_proposition(self, queryset, name, value):
-        return queryset.filter(links__proposition_id=value).exclude(
-            links__proposition_id=value, links__status=ClaimLink.Status.REJECTED).distinct()
+        return queryset.in_proposition(value)
 
 
 def claim_queryset(request):
@@ -334,7 +333,7 @@ class PropositionSearch(filters.SearchFilter):
             return super().filter_queryset(request, queryset, view)
         published = Claim.Status.PUBLISHED
         for term in self.get_search_terms(request):
-            member = (ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+            member = (ClaimLink.objects.live()
                       .filter(proposition=OuterRef("pk"), claim__status=published,
                               claim__text__icontains=term))
             queryset = queryset.filter(Q(first_claim__status=published, text__icontains=term)
@@ -357,7 +356,7 @@ class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = IdCursor
 
     def get_queryset(self):
-        live = ClaimLink.objects.exclude(status=ClaimLink.Status.REJECTED)
+        live = ClaimLink.objects.live()
         members = (live.filter(claim__in=visible_claims(self.request))
                    .select_related("claim__article__source", "claim__claimant")
                    .order_by("claim__article__published_at", "claim__start", "claim_id"))
