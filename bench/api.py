@@ -105,7 +105,14 @@ def load() -> dict:
     from django.utils import timezone
 
     from claims.models import (
-        Article, Claim, Claimant, ClaimLink, Evidence, Proposition, Source, VerdictVersion,
+        Article,
+        Claim,
+        Claimant,
+        ClaimLink,
+        Evidence,
+        Proposition,
+        Source,
+        VerdictVersion,
     )
 
     rng = random.Random(SEED)

@@ -5,7 +5,7 @@
 Starts its own PostgreSQL cluster and Redis on free ports (never the machine's 5432/6379; as
 root, PostgreSQL runs as the ``postgres`` user), migrates, starts two Celery workers (prefork,
 concurrency 2, no -Q) and beat with short timeouts, then ingests generated articles
-(chaos/articles.py) in batches through ``claims.services.article_ingest`` while it injects,
+(chaos/articles.py) in batches through ``claims.ingestion.article_ingest`` while it injects,
 each at the moment it watches for in the database:
 
     a. SIGKILL of the pool children while an article is being extracted
@@ -808,7 +808,7 @@ def ingest_main(args) -> int:
     from django.db import InterfaceError, OperationalError, connection
 
     from claims.errors import DuplicateArticle, IngestError
-    from claims.services import article_ingest
+    from claims.ingestion import article_ingest
 
     start, end = (int(x) for x in args.ingest.split(":"))
     result = {"stored": 0, "already": 0, "retried": 0, "errors": []}

@@ -7,18 +7,17 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, Exists, F, OuterRef, Q
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from claims import desk, matching, review, services
+from claims import clients, desk, extraction, ingestion, matching, review
 from claims.errors import IngestError
 from claims.forms import ClaimReviewForm, DismissForm, PropositionRatingForm
-from claims import clients
 from claims.models import (
     ApiClient,
     Article,
@@ -76,7 +75,7 @@ class ArticleAddForm(forms.ModelForm):
         data = super().clean()
         text, html = data.get("text") or None, data.get("html") or None
         try:
-            self.prepared = services.article_prepare(
+            self.prepared = ingestion.article_prepare(
                 title=data.get("title") or "", source_name=data.get("source_name") or "",
                 text=text, html=html, url=data.get("url") or None,
                 published_at=data.get("published_at"),
@@ -162,7 +161,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return  # articles are immutable once stored: their text anchors claim offsets
-        article = services.article_create(prepared=form.prepared, submitted_by=request.user)
+        article = ingestion.article_create(prepared=form.prepared, submitted_by=request.user)
         # The admin goes on with ``obj`` (messages, log entry, redirect): make it the row.
         for field in Article._meta.concrete_fields:
             setattr(obj, field.attname, getattr(article, field.attname))
@@ -178,14 +177,14 @@ class ArticleAdmin(admin.ModelAdmin):
                            obj.text)
 
     def delete_model(self, request, obj):
-        services.articles_delete(articles=Article.objects.filter(pk=obj.pk))
+        extraction.articles_delete(articles=Article.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        services.articles_delete(articles=queryset)
+        extraction.articles_delete(articles=queryset)
 
     @admin.action(description="Run claim extraction again", permissions=["change"])
     def reprocess(self, request, queryset):
-        queued = sum(services.article_reprocess(article=article) for article in queryset)
+        queued = sum(extraction.article_reprocess(article=article) for article in queryset)
         skipped = queryset.count() - queued
         self.message_user(request, f"{queued} article(s) queued for extraction.", messages.SUCCESS)
         if skipped:
@@ -464,10 +463,10 @@ class ClaimAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def delete_model(self, request, obj):
-        services.claims_delete(claims=Claim.objects.filter(pk=obj.pk))
+        extraction.claims_delete(claims=Claim.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        services.claims_delete(claims=queryset)
+        extraction.claims_delete(claims=queryset)
 
     # --- the queue's bulk actions ------------------------------------------------------------
 

@@ -8,9 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from claims.publishing import claim_review
 from claims.models import Claim
-
+from claims.publishing import claim_review
 
 # Inside <script>, only these could end the element or open markup: escaped as JSON \u
 # sequences, the data cannot break out whatever the claim's text holds.

@@ -11,7 +11,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from claims import matching, services, webhooks
+from claims import extraction, matching, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +35,16 @@ def article_process_task(self, article_id: int, lease: str | None = None) -> str
     delivery took, so it resumes its own work instead of waiting for the lease to run out."""
     taken = None
     try:
-        taken = services.article_take(article_id=article_id, lease=_lease(lease))
+        taken = extraction.article_take(article_id=article_id, lease=_lease(lease))
         if taken is None:
-            return services.article_untaken(article_id=article_id).status
-        return services.article_extract(article_id=article_id, lease=taken).status
+            return extraction.article_untaken(article_id=article_id).status
+        return extraction.article_extract(article_id=article_id, lease=taken).status
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             logger.error("Article %s: giving up after %s retries: %s", article_id,
                          self.request.retries, exc)
             try:
-                services.article_fail(article_id=article_id, lease=taken,
+                extraction.article_fail(article_id=article_id, lease=taken,
                                       reason=f"Database unavailable after retries: {exc}")
             except TRANSIENT_ERRORS:
                 pass  # still down: the sweep hands the article back when its lease runs out
@@ -58,7 +58,7 @@ def article_process_task(self, article_id: int, lease: str | None = None) -> str
 @shared_task(acks_late=True)
 def articles_sweep_task() -> dict:
     """Recover extraction, then matching (docs/reliability.md)."""
-    return {**services.articles_sweep(), **matching.articles_match_sweep()}
+    return {**extraction.articles_sweep(), **matching.articles_match_sweep()}
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)

@@ -13,7 +13,13 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from config.env import (
-    env_bool, env_database, env_float, env_int, env_list, env_redis_url, env_str,
+    env_bool,
+    env_database,
+    env_float,
+    env_int,
+    env_list,
+    env_redis_url,
+    env_str,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from claims.ingestion import content_hash
 from claims.models import Article, Claim, Claimant, ReviewEvent, Source
-from claims.services import content_hash
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,11 @@ from django.urls import reverse
 from claims.models import Article, Claim
 from claims.roles import roles_ensure
 from tests.factories import (
-    ArticleFactory, ClaimantFactory, ClaimFactory, SourceFactory, UserFactory,
+    ArticleFactory,
+    ClaimantFactory,
+    ClaimFactory,
+    SourceFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db

@@ -662,12 +662,12 @@ def test_a_server_error_on_an_api_path_answers_json(db, monkeypatch):
 
 
 def test_a_failed_articles_reason_names_no_internals(personas):
-    from claims import services
+    from claims import extraction
 
     status_url = submit(personas["submit"], text=STORY).json()["status_url"]
     article = Article.objects.get()
     Article.objects.filter(pk=article.pk).update(state=Article.State.PROCESSING)
-    services.article_fail(article_id=article.pk, reason="Extraction error: KeyError: "
+    extraction.article_fail(article_id=article.pk, reason="Extraction error: KeyError: "
                           "'/srv/claimtrack/engine/lexicon.py secret'", engine_version="x")
     body = personas["submit"].get(status_url).json()
     assert body["state"] == "failed" and "extraction engine failed" in body["error"]

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.client import FakePayload
 
 from claims.api import bodies
-from claims.clients import client_create
 from claims.api.urls import router
+from claims.clients import client_create
 from claims.models import Article, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db

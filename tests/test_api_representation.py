@@ -15,9 +15,9 @@ from rest_framework import serializers
 
 from claims import review
 from claims.api.serializers import ClaimSerializer
-from claims.publishing import claims_attach
 from claims.api.views import claim_queryset, visibility
 from claims.models import Claim, ClaimLink, Proposition
+from claims.publishing import claims_attach
 from claims.roles import EDITOR, FACT_CHECKER
 from tests.factories import ClaimFactory, desk_user, publish_claim
 

@@ -30,9 +30,9 @@ from claims import review
 from claims.api.auth import ClientRateThrottle
 from claims.clients import client_create
 from claims.factchecks import FactCheckRecord, factchecks_save
+from claims.ingestion import article_ingest
 from claims.models import Claim, ClaimLink, FactCheck, Proposition, Verdict
 from claims.roles import EDITOR, FACT_CHECKER, roles_ensure
-from claims.services import article_ingest
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

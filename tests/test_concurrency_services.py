@@ -8,10 +8,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
-from claims import engine, services
-from django.db import transaction
+from claims import engine, extraction, ingestion
 from claims.errors import DuplicateArticle
 from claims.models import Article, Claimant
 from tests.conftest import require
@@ -51,7 +50,7 @@ def run_together(*jobs):
 
 def test_two_simultaneous_submissions_of_one_article_store_it_once():
     def submit():
-        return services.article_ingest(title="Lavrov", source_name="Eastern Wire", text=STORY,
+        return ingestion.article_ingest(title="Lavrov", source_name="Eastern Wire", text=STORY,
                                        url="https://eastern.example/lavrov")
 
     results = run_together(submit, submit, submit)
@@ -63,7 +62,7 @@ def test_two_simultaneous_submissions_of_one_article_store_it_once():
 
 def test_two_new_outlets_sharing_a_domain_are_both_stored():
     def submit(name, path):
-        return lambda: services.article_ingest(
+        return lambda: ingestion.article_ingest(
             title=name, source_name=name, text=f"{STORY} Story {path}.",
             url=f"https://shared.example/{path}")
 
@@ -73,16 +72,16 @@ def test_two_new_outlets_sharing_a_domain_are_both_stored():
 
 
 def test_concurrent_processing_of_articles_by_the_same_claimants_finishes_both():
-    first = services.article_create(prepared=services.article_prepare(
+    first = ingestion.article_create(prepared=ingestion.article_prepare(
         title="One", source_name="Eastern Wire",
         text="Moscow denied on Monday that it had moved 100,000 troops to the border."))
-    second = services.article_create(prepared=services.article_prepare(
+    second = ingestion.article_create(prepared=ingestion.article_prepare(
         title="Two", source_name="Baltic Morning",
         text="The Kremlin denied on Tuesday that it had moved 100,000 troops to the border."))
     Article.objects.update(state=Article.State.PENDING)
 
-    results = run_together(lambda: services.article_process(article_id=first.pk),
-                           lambda: services.article_process(article_id=second.pk))
+    results = run_together(lambda: extraction.article_process(article_id=first.pk),
+                           lambda: extraction.article_process(article_id=second.pk))
     assert all(not isinstance(r, Exception) for r in results), results
     assert set(Article.objects.values_list("state", flat=True)) == {Article.State.DONE}
     assert Claimant.objects.filter(family="russia").exists()
@@ -95,7 +94,7 @@ def test_concurrent_alias_merges_into_one_claimant_both_survive():
                 refs = [engine.ClaimantRef(name="Sergey Lavrov", role="Foreign Minister",
                                            kind="person", aliases=(alias,)),
                         engine.ClaimantRef(name=other, kind="country")]
-                return services.claimants_resolve(refs)
+                return extraction.claimants_resolve(refs)
         return job
 
     Claimant.objects.create(name="Sergey Lavrov", key="sergey lavrov", kind="person")

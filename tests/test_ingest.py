@@ -5,9 +5,13 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from claims import services
+from claims import ingestion
 from claims.errors import (
-    ArticleTooLarge, DuplicateArticle, EmptyArticle, InvalidArticle, NotUTF8,
+    ArticleTooLarge,
+    DuplicateArticle,
+    EmptyArticle,
+    InvalidArticle,
+    NotUTF8,
 )
 from claims.models import Article, Claim, Source
 from claims.urlcheck import canonical_url
@@ -29,7 +33,7 @@ def nothing_stored():
 
 def ingest(**fields):
     defaults = {"title": "Ferry line busy", "source_name": "Harbour Times", "text": STORY}
-    return services.article_ingest(**{**defaults, **fields})
+    return ingestion.article_ingest(**{**defaults, **fields})
 
 
 def test_it_stores_an_article_and_processes_it():
@@ -120,7 +124,7 @@ def test_it_extracts_the_main_text_from_html_and_drops_scripts():
         f"<p>{STORY.split(chr(10))[-1]}</p></article>"
         "<footer>Copyright 2022 Harbour Times. All rights reserved.</footer></body></html>"
     )
-    article = services.article_ingest(title="", source_name="Harbour Times", html=html)
+    article = ingestion.article_ingest(title="", source_name="Harbour Times", html=html)
     assert "12,000 passengers" in article.text
     assert "steal()" not in article.text
     assert article.title == "Ferry line busy"

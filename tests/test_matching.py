@@ -155,14 +155,14 @@ def test_splitting_memberships_makes_a_new_locked_proposition(demo_matched):
 def test_reextraction_removes_propositions_left_without_members(demo_matched):
     from unittest import mock
 
-    from claims import engine, services
+    from claims import engine, extraction
 
     article = Article.objects.get(source__name="Old Bridge Gazette")
     started_here = set(Proposition.objects.filter(first_claim__article=article)
                        .values_list("id", flat=True))
     assert started_here
     with mock.patch.object(engine, "ENGINE_VERSION", "99.0"):
-        services.article_reprocess(article=article)
+        extraction.article_reprocess(article=article)
     assert not Proposition.objects.filter(pk__in=started_here, links__isnull=True).exists()
     assert not Proposition.objects.filter(links__isnull=True, locked=False).exists()
 

@@ -3,7 +3,10 @@ from django.db import IntegrityError, transaction
 
 from claims.models import Article, Claim
 from tests.factories import (
-    ArticleFactory, ClaimFactory, ReviewEventFactory, SourceFactory,
+    ArticleFactory,
+    ClaimFactory,
+    ReviewEventFactory,
+    SourceFactory,
 )
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from claims import services
+from claims import ingestion
 from claims.models import Article, Claim
 from config.celery import STAGES, queue_for
 from config.celery import app as celery_app
@@ -110,7 +110,7 @@ def wait_for_state(article_id: int, states: set[str], timeout: float = 90) -> Ar
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_processes_the_seed_article_into_committed_claims(worker, seed_text):
-    article = services.article_ingest(
+    article = ingestion.article_ingest(
         title="US Envoy: NATO Won't Discuss Its Open Door Policy With Russia",
         source_name="teleSUR", text=seed_text,
     )
@@ -140,7 +140,7 @@ def test_it_runs_on_postgresql_and_redis_when_services_are_required(services_req
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_an_article_accepted_while_no_worker_runs_is_processed_when_one_starts(worker_factory):
-    article = services.article_ingest(
+    article = ingestion.article_ingest(
         title="Quay news", source_name="Harbour Times",
         text="The harbour master said on Monday that the port handled 40 ships in one day.",
     )

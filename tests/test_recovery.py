@@ -19,7 +19,7 @@ from django.db import OperationalError, connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from claims import enqueue, matching, services, tasks
+from claims import enqueue, extraction, ingestion, matching, tasks
 from claims.models import Article, Claim, ClaimLink
 from tests.conftest import require
 from tests.test_pipeline_services import (  # noqa: F401 - fixtures
@@ -37,7 +37,7 @@ STORY = (
 
 
 def ingest(text: str = STORY, title: str = "Quay news") -> Article:
-    return services.article_ingest(title=title, source_name="Harbour Times", text=text)
+    return ingestion.article_ingest(title=title, source_name="Harbour Times", text=text)
 
 
 def strand(article: Article, *, attempts: int = 1, ago: timedelta = timedelta(hours=2)):
@@ -53,7 +53,7 @@ def test_the_sweep_recovers_an_article_left_processing_by_a_dead_worker():
     article = ingest()
     strand(article)
     now = timezone.now()
-    counts = [services.articles_sweep(now=now + timedelta(minutes=minutes))
+    counts = [extraction.articles_sweep(now=now + timedelta(minutes=minutes))
               for minutes in (1, 2, 3)]
     article.refresh_from_db()
     assert article.state == Article.State.DONE, article.error
@@ -79,7 +79,7 @@ def test_the_sweep_hands_back_with_a_guard_on_the_timestamp_it_read():
 
     with mock.patch.object(QuerySet, "iterator", read_then_lose_the_race), \
             mock.patch.object(tasks.article_process_task, "delay") as delay:
-        counts = services.articles_sweep()
+        counts = extraction.articles_sweep()
     assert counts["requeued"] == 0 and delay.call_count == 0
     article.refresh_from_db()
     assert article.state_changed_at == rival_at and article.attempts == 1
@@ -90,7 +90,7 @@ def test_an_article_whose_worker_keeps_dying_fails_with_the_reason(settings):
     settings.CLAIMTRACK_MAX_ATTEMPTS = 3
     article = ingest()
     strand(article, attempts=3)
-    assert services.articles_sweep()["failed"] == 1
+    assert extraction.articles_sweep()["failed"] == 1
     article.refresh_from_db()
     assert article.state == Article.State.FAILED
     assert "Gave up after 3 attempts" in article.error
@@ -102,7 +102,7 @@ def test_a_retry_after_a_database_error_resumes_its_own_lease():
     finishes the article at once, instead of being refused by its own lease."""
     with mock.patch.object(tasks.article_process_task, "delay"):
         article = ingest()
-    with mock.patch.object(services, "article_extract",
+    with mock.patch.object(extraction, "article_extract",
                            side_effect=OperationalError("server closed the connection")), \
             mock.patch.object(tasks.article_process_task, "retry",
                               side_effect=RuntimeError("retry scheduled")) as retry:
@@ -124,13 +124,13 @@ def test_a_retry_after_a_database_error_resumes_its_own_lease():
 def test_a_result_from_a_lease_handed_back_meanwhile_is_discarded():
     article = ingest()
     strand(article)
-    lease = services.article_take(article_id=article.pk)
+    lease = extraction.article_take(article_id=article.pk)
     # The sweep thinks the worker dead and hands the article to another delivery.
     Article.objects.filter(pk=article.pk).update(state_changed_at=lease - timedelta(hours=3))
-    other = services.article_take(article_id=article.pk)
+    other = extraction.article_take(article_id=article.pk)
     assert other is not None and other != lease
-    assert services.article_extract(article_id=article.pk, lease=lease).status == "skipped"
-    assert services.article_extract(article_id=article.pk, lease=other).status == "done"
+    assert extraction.article_extract(article_id=article.pk, lease=lease).status == "skipped"
+    assert extraction.article_extract(article_id=article.pk, lease=other).status == "done"
     assert Claim.objects.filter(article=article).count() >= 2
 
 
@@ -156,7 +156,7 @@ def test_the_sweep_resends_a_sent_article_only_when_its_message_is_lost(queue, r
     sent_long_ago(article)
     with mock.patch.object(enqueue, "queue_state", return_value=queue), \
             mock.patch.object(tasks.article_process_task, "delay") as delay:
-        assert services.articles_sweep()["requeued"] == resent
+        assert extraction.articles_sweep()["requeued"] == resent
     assert delay.call_count == resent
 
 
@@ -169,7 +169,7 @@ def test_an_article_never_sent_is_sent_by_the_next_sweep_without_asking_the_brok
         state_changed_at=timezone.now() - timedelta(seconds=enqueue.UNSENT_GRACE_SECONDS + 5))
     with mock.patch.object(enqueue, "queue_state") as asked, \
             mock.patch.object(tasks.article_process_task, "delay") as delay:
-        assert services.articles_sweep()["requeued"] == 1
+        assert extraction.articles_sweep()["requeued"] == 1
     assert delay.call_count == 1 and not asked.called
 
 
@@ -245,7 +245,7 @@ def test_rerunning_extraction_forgets_the_last_send():
     Article.objects.filter(pk=article.pk).update(enqueued_at=timezone.now())
     with mock.patch.object(tasks.article_process_task, "delay",
                            side_effect=enqueue.BROKER_ERRORS[0]("broker down")):
-        assert services.article_reprocess(article=article)
+        assert extraction.article_reprocess(article=article)
     article.refresh_from_db()
     assert article.state == Article.State.PENDING and article.enqueued_at is None
 
@@ -292,7 +292,7 @@ def test_concurrent_matching_of_articles_sharing_claimants_never_deadlocks(servi
             mock.patch.object(enqueue, "article_match_enqueue"):
         call_command("ingest_articles", str(DEMO), no_progress=True)
         for article_id in Article.objects.values_list("pk", flat=True):
-            services.article_process(article_id=article_id)
+            extraction.article_process(article_id=article_id)
         ids = list(Claim.objects.filter(kind__in=Claim.MATCHABLE_KINDS)
                    .order_by("pk").values_list("pk", flat=True))
         assert len(ids) >= 20
@@ -329,8 +329,8 @@ def test_concurrent_matching_of_articles_sharing_claimants_never_deadlocks(servi
             articles = list(Article.objects.order_by("pk")[:2])
             for _ in range(4):
                 for article in articles:
-                    services.article_reprocess(article=article)
-                    services.article_process(article_id=article.pk)
+                    extraction.article_reprocess(article=article)
+                    extraction.article_process(article_id=article.pk)
 
         threads = [threading.Thread(target=guarded(match_all), args=(k * len(ids) // 4,))
                    for k in range(4)]
@@ -381,7 +381,7 @@ def test_a_worker_killed_mid_extraction_is_recovered_within_the_lease(
     time.sleep(2)
     assert Article.objects.get(pk=article.pk).state == Article.State.PROCESSING  # stranded
     while True:  # the beat's sweep, every second
-        services.articles_sweep()
+        extraction.articles_sweep()
         state = Article.objects.get(pk=article.pk).state
         if state in (Article.State.DONE, Article.State.FAILED):
             break

@@ -12,8 +12,14 @@ from django.urls import reverse
 from claims import matching, review
 from claims.models import Claim, ClaimLink, Evidence, FactCheck, Proposition, ReviewEvent
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER
-from tests.factories import ArticleFactory, ClaimantFactory, ClaimFactory, SourceFactory, \
-    UserFactory, desk_user
+from tests.factories import (
+    ArticleFactory,
+    ClaimantFactory,
+    ClaimFactory,
+    SourceFactory,
+    UserFactory,
+    desk_user,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from claims import engine, matching, services, tasks
+from claims import engine, extraction, ingestion, matching, tasks
 from claims.models import Article, Claim, ReviewEvent
 from config.celery import app as celery_app
 from tests.factories import ArticleFactory, UserFactory
@@ -76,7 +76,7 @@ def test_it_discards_a_result_when_another_delivery_finished_first():
         return result
 
     with mock.patch.object(engine, "extract_claims", side_effect=finish_elsewhere):
-        outcome = services.article_process(article_id=article.pk)
+        outcome = extraction.article_process(article_id=article.pk)
     assert outcome.status == "skipped"
     assert not article.claims.exists()
 
@@ -92,7 +92,7 @@ def test_it_marks_an_article_failed_with_the_reason_when_extraction_breaks():
 
 def test_it_retries_a_transient_database_error_with_growing_delays():
     article = pending_article()
-    with mock.patch.object(services, "article_take",
+    with mock.patch.object(extraction, "article_take",
                            side_effect=OperationalError("server closed the connection")), \
             mock.patch.object(tasks.article_process_task, "retry",
                               side_effect=RuntimeError("retry scheduled")) as retry:
@@ -106,7 +106,7 @@ def test_it_retries_a_transient_database_error_with_growing_delays():
 
 def test_it_fails_the_article_when_transient_errors_outlast_the_retries():
     article = pending_article()
-    with mock.patch.object(services, "article_take",
+    with mock.patch.object(extraction, "article_take",
                            side_effect=OperationalError("still down")):
         result = tasks.article_process_task.apply(
             args=[article.pk], retries=tasks.MAX_RETRIES, throw=False)
@@ -146,7 +146,7 @@ def test_the_sweep_requeues_stuck_articles_and_leaves_fresh_ones(settings):
 
 def test_the_sweep_processes_what_it_requeues_in_process():
     article = pending_article(state_changed_at=timezone.now() - timedelta(days=1))
-    services.articles_sweep()
+    extraction.articles_sweep()
     article.refresh_from_db()
     assert article.state == Article.State.DONE
 
@@ -161,8 +161,8 @@ def test_an_article_being_processed_right_now_is_not_taken_twice():
 def test_a_second_sweep_does_not_requeue_what_the_first_just_requeued():
     pending_article(state_changed_at=timezone.now() - timedelta(days=1))
     with mock.patch.object(tasks.article_process_task, "delay") as delay:
-        services.articles_sweep()
-        services.articles_sweep()
+        extraction.articles_sweep()
+        extraction.articles_sweep()
     assert delay.call_count == 1
 
 
@@ -170,7 +170,7 @@ def test_the_sweep_fails_articles_out_of_attempts(settings):
     settings.CLAIMTRACK_MAX_ATTEMPTS = 2
     article = pending_article(state=Article.State.PROCESSING, attempts=2,
                               state_changed_at=timezone.now() - timedelta(days=1))
-    assert services.articles_sweep() == {"requeued": 0, "failed": 1}
+    assert extraction.articles_sweep() == {"requeued": 0, "failed": 1}
     article.refresh_from_db()
     assert article.state == Article.State.FAILED
 
@@ -181,7 +181,7 @@ def test_it_keeps_the_article_pending_when_the_broker_is_down():
     celery_app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     celery_app._pool = None  # connect afresh, to the dead address
     try:
-        article = services.article_ingest(
+        article = ingestion.article_ingest(
             title="Quay news", source_name="Harbour Times", text=STORY)
     finally:
         if celery_app._pool is not None:
@@ -191,21 +191,21 @@ def test_it_keeps_the_article_pending_when_the_broker_is_down():
     article.refresh_from_db()
     assert article.state == Article.State.PENDING
     assert not article.claims.exists()
-    services.articles_sweep(now=timezone.now() + timedelta(days=1))
+    extraction.articles_sweep(now=timezone.now() + timedelta(days=1))
     article.refresh_from_db()
     assert article.state == Article.State.DONE
 
 
 def test_reextraction_keeps_claims_an_editor_touched_and_flags_them():
     article = pending_article()
-    services.article_process(article_id=article.pk)
+    extraction.article_process(article_id=article.pk)
     touched, untouched = list(article.claims.order_by("start"))[:2]
     ReviewEvent.objects.create(claim=touched, actor=UserFactory(),
                                action=ReviewEvent.Action.NOTE, note="checking the figure")
     Claim.objects.filter(pk=touched.pk).update(start=1, text=STORY[1:touched.end])
 
     with mock.patch.object(engine, "ENGINE_VERSION", "99.0"):
-        assert services.article_reprocess(article=article)
+        assert extraction.article_reprocess(article=article)
     touched.refresh_from_db()
     assert touched.stale is True
     assert touched.events.filter(action=ReviewEvent.Action.REEXTRACTED).exists()
@@ -217,11 +217,11 @@ def test_reextraction_keeps_claims_an_editor_touched_and_flags_them():
 
 def test_reextraction_leaves_a_touched_claim_current_when_it_is_found_again():
     article = pending_article()
-    services.article_process(article_id=article.pk)
+    extraction.article_process(article_id=article.pk)
     claim = article.claims.order_by("start").first()
     Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.IN_REVIEW)
     with mock.patch.object(engine, "ENGINE_VERSION", "99.0"):
-        services.article_reprocess(article=article)
+        extraction.article_reprocess(article=article)
     claim.refresh_from_db()
     assert claim.stale is False
     assert claim.extractor_version == "99.0"
@@ -229,14 +229,14 @@ def test_reextraction_leaves_a_touched_claim_current_when_it_is_found_again():
 
 
 def test_an_in_process_task_failure_does_not_fail_the_ingestion():
-    with mock.patch.object(services, "article_take",
+    with mock.patch.object(extraction, "article_take",
                            side_effect=OperationalError("database is locked")), \
             mock.patch.object(tasks, "backoff", return_value=0):
-        article = services.article_ingest(
+        article = ingestion.article_ingest(
             title="Quay news", source_name="Harbour Times", text=STORY)
     article.refresh_from_db()
     assert article.state == Article.State.PENDING  # committed, waiting to be run again
-    assert services.article_reprocess(article=article)
+    assert extraction.article_reprocess(article=article)
     article.refresh_from_db()
     assert article.state == Article.State.DONE
 
@@ -244,25 +244,25 @@ def test_an_in_process_task_failure_does_not_fail_the_ingestion():
 def test_reprocess_takes_back_an_article_stuck_in_processing():
     article = pending_article(state=Article.State.PROCESSING, attempts=2,
                               state_changed_at=timezone.now() - timedelta(hours=2))
-    assert services.article_reprocess(article=article)
+    assert extraction.article_reprocess(article=article)
     article.refresh_from_db()
     assert article.state == Article.State.DONE
 
 
 def test_reprocess_leaves_an_article_being_processed_alone():
     article = pending_article(state=Article.State.PROCESSING, attempts=1)
-    assert not services.article_reprocess(article=article)
+    assert not extraction.article_reprocess(article=article)
 
 
 def test_a_stale_claim_is_flagged_once_however_often_it_is_reextracted():
     article = pending_article()
-    services.article_process(article_id=article.pk)
+    extraction.article_process(article_id=article.pk)
     claim = article.claims.order_by("start").first()
     Claim.objects.filter(pk=claim.pk).update(start=1, text=STORY[1:claim.end],
                                              status=Claim.Status.IN_REVIEW)
     for version in ("98.0", "98.0", "99.0"):
         with mock.patch.object(engine, "ENGINE_VERSION", version):
-            services.article_reprocess(article=article)
+            extraction.article_reprocess(article=article)
     claim.refresh_from_db()
     assert claim.stale
     assert claim.events.filter(action=ReviewEvent.Action.REEXTRACTED).count() == 2

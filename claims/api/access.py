@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from claims.models import Article, Claim
 
-
 # What the API shows of a claim in review: its rationale, evidence, verdict trail and links.
 # Reporters may list claims in the admin but read none of that there, so they get no more here.
 DESK_READ = ("claims.view_claim", "claims.view_evidence", "claims.view_verdictversion",

@@ -8,8 +8,6 @@ from datetime import datetime
 from django.urls import reverse
 from rest_framework import serializers
 
-from claims.publishing import claim_document, claims_attach, rating_of, related_of, verdict_of
-
 from claims.models import (
     Article,
     Claim,
@@ -17,7 +15,7 @@ from claims.models import (
     FactCheck,
     Proposition,
 )
-
+from claims.publishing import claim_document, claims_attach, rating_of, related_of, verdict_of
 
 # An HTML tag: "<" then a tag name (or "/" and one), up to ">". "a < b" and "<3" are text.
 MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?\s*>")

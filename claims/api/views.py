@@ -28,7 +28,7 @@ from rest_framework import filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from claims import publishing, services
+from claims import ingestion, publishing
 from claims.api import claimreview
 from claims.api.access import sees_everything, visible_articles, visible_claims
 from claims.api.auth import client_of, has_scope
@@ -399,9 +399,6 @@ class SubmitScope(permissions.BasePermission):
         return has_scope(request, "submit")
 
 
-INGEST_STATUS = {"too_large": 413, "duplicate": 409}
-
-
 @extend_schema(tags=["articles"])
 class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                      mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -441,7 +438,7 @@ class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveM
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            article = services.article_ingest(
+            article = ingestion.article_ingest(
                 submitted_via=client_of(request), title=data.get("title", ""),
                 source_name=data.get("source", ""), text=data.get("text"),
                 html=data.get("html"), url=data.get("url") or None,

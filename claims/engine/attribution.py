@@ -15,16 +15,15 @@ from dataclasses import dataclass, field
 
 from .lexicon import (
     CLAIM_NOUNS,
-    STANCE_NOUNS,
-    CLAUSE_OPENERS,
-    NOUN_HOMOGRAPHS,
     CUE_FORMS,
     NOUN_DETERMINERS,
+    NOUN_HOMOGRAPHS,
     OBJECT_LEMMAS,
     PAGE_LABELS,
     PRONOUNS,
     ROLE_WORDS,
     SPEAKER_NOUNS,
+    STANCE_NOUNS,
     WEAK_FORMS,
     trie_pattern,
 )
@@ -660,14 +659,6 @@ _SMALL_CLAUSE_RE = re.compile(
 _COMPLEMENT_WORD_RE = re.compile(r"\s*(?:,\s*)?([\"“:]|''|[\w’']+)")
 
 
-def _clausal_complement(text: str, pos: int, end: int) -> bool:
-    m = _COMPLEMENT_WORD_RE.match(text, pos, end)
-    if not m:
-        return False
-    word = m.group(1)
-    return word in ('"', "“", ":", "''") or word.lower() in CLAUSE_OPENERS
-
-
 def _verb_subject(prev: str, before: list[str]) -> bool:
     """Can the word before a noun-or-verb cue form ("plans", "questions") be its subject?"""
     word = prev.strip(",;:\"“”()")
@@ -872,7 +863,6 @@ def _continues_quote(text: str, first: tuple[int, int], second_start: int) -> bo
             and not _COORD_START_RE.match(text, second_start))  # '"A," X said, "and B."'
 
 
-
 def sentence_attributions(text: str, ss: int, se: int) -> list[RawAttribution]:
     """Attributions in the sentence ``text[ss:se]``, left to right."""
     m = _DASH_QUOTE_RE.fullmatch(text, ss, se)
@@ -1003,5 +993,3 @@ def quote_only(text: str, ss: int, se: int) -> tuple[int, int] | None:
     return None
 
 
-def word_count(s: str) -> int:
-    return len(_WORD_RE.findall(s))

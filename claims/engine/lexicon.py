@@ -82,9 +82,6 @@ WEAK_CUES = (
 # ("called him a liar" / "a program called X"): they need a clausal or quoted complement, or a
 # speaker that reads as a person or body (not "a program").
 CALL_CUES = ("call",)
-# Attitude verbs that report an attribution only with a clause ("knows that ...", "feels the
-# talks failed"), not with a plain object ("knows the specifics", "feels tired").
-CLAUSAL_CUES = frozenset({"know", "feel", "understand", "realize", "realise", "wonder", "see"})
 # Words that open a clausal complement when no "that" is written.
 CLAUSE_OPENERS = frozenset(
     """that what how why whether if who whom whose where when which to he she they it we i you

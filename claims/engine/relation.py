@@ -26,21 +26,15 @@ contradicts 0.863, neutral 0.715). The word lists were written from general Engl
 extended (general words only, nothing naming a dev claim) while reading dev errors, so the
 figure is optimistic; the first version, before any error analysis, scored 0.748.
 
-A learned alternative is kept for the record (``features``, ``fit``, ``cross_validate``; run
-``python -m claims.engine.relation ../shared/data/stance/dev.csv``): a multinomial logistic
-regression over the cues above and the rules' own decision, scored by group-wise 5-fold
-cross-validation (no claim in training and test at once). It matched the rules exactly
-(macro-F1 0.795 mean over folds, the rules 0.795 on the same folds), so no weights ship. An
-earlier feature "the claim is negated" lifted it to 0.805 only by learning that Emergent's
-negated claims are seldom contradicted: a data-set artefact that reversed the product case.
+A multinomial logistic regression over the cues above and the rules' own decision, scored by
+group-wise 5-fold cross-validation, matched the rules exactly (macro-F1 0.795 on the same
+folds), so no learned weights ship (docs/quality.md; its code is in the history).
 
 The lexicons are this module's own copies (``lexicon.py`` serves extraction and changes with it).
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 
@@ -130,13 +124,6 @@ _REPORTING_WORDS = frozenset(
     """say says said saying claim claims claimed claiming tell tells told insist insists
     insisted""".split()
 )
-# Affirmation of the reported fact: "confirms", "officially", "it's true".
-_CONFIRM_WORDS = frozenset(
-    """confirm confirms confirmed confirming confirmation officially official proof proves
-    proved proven indeed""".split()
-)
-_CONFIRM_PHRASES_RE = re.compile(r"\b(?:it's true|is true|it's official|turns out)\b")
-
 _STOPWORDS = frozenset(
     """a an the of to in on at for by with from and or but as is are was were be been being has
     have had do does did will would can could shall should may might must it its it's this that
@@ -332,167 +319,6 @@ def _rules(a: Analysis) -> tuple[str, float, tuple[str, ...]]:
     return SUPPORTS, conf, cues
 
 
-# --- the learned alternative -----------------------------------------------------------------
-
-_MODAL_HEDGES = frozenset(
-    "may might could possibly possible perhaps likely unlikely apparently appears appear seems "
-    "seem seemingly supposedly".split()
-) | {"could be"}
-
-FEATURE_NAMES = (
-    "bias", "text_refute", "text_aligned_negation", "text_leading_no", "opposite_polarity",
-    "both_negative", "text_weak_negation", "modal_hedge", "report_hedge",
-    "question", "trailing_attribution", "non_committal", "overlap", "low_overlap",
-    "text_length", "confirm", "claim_reporting", "rule_supports", "rule_contradicts",
-)
-
-
-def features(a: Analysis) -> list[float]:
-    """The pair as numbers for the logistic regression (``FEATURE_NAMES`` order).
-
-    Polarity enters only as "opposite" / "both negative", never as "the claim is negative":
-    Emergent's claims are almost all affirmative, so a weight on a negative claim would be
-    learned from a handful of pairs and would turn the product's case around (a denial as the
-    claim, an allegation as the text).
-    """
-    t, c = a.text, a.claim
-    t_neg, c_neg = bool(a.text_neg_cues), bool(a.claim_neg_cues)
-    modal = sum(1 for h in a.hedges if h in _MODAL_HEDGES)
-    report = sum(1 for h in a.hedges if h not in _MODAL_HEDGES and h not in ("?", "says"))
-    rule = _rules(a)[0]
-    return [
-        1.0,
-        float(bool(t.refute)),
-        float(bool(_aligned_negation(t, c.content))),
-        float(t.leading_no),
-        float(t_neg != c_neg),
-        float(t_neg and c_neg),
-        float(a.text_weak_neg),
-        float(min(modal, 2)),
-        float(min(report, 2)),
-        float(t.question),
-        float(t.trailing_attribution),
-        float(t.non_committal),
-        a.overlap,
-        float(a.overlap < 0.25),
-        min(len(t.tokens), 40) / 20.0,
-        float(any(w in _CONFIRM_WORDS for w in t.tokens)),
-        float(c.reporting),
-        float(rule == SUPPORTS),
-        float(rule == CONTRADICTS),
-    ]
-
-
-def _softmax(z: list[float]) -> list[float]:
-    m = max(z)
-    e = [math.exp(v - m) for v in z]
-    s = sum(e)
-    return [v / s for v in e]
-
-
-def fit(xs: list[list[float]], ys: list[str], *, l2: float = 1e-3, epochs: int = 300,
-        rate: float = 0.5, balanced: bool = True) -> list[list[float]]:
-    """Multinomial logistic regression by full-batch gradient descent; weights[label][feature].
-
-    Deterministic (zero start, fixed schedule), so the same rows give the same weights.
-    ``balanced`` weighs each class by the inverse of its frequency (macro-F1 is the target).
-    """
-    n_feat = len(xs[0])
-    index = {label: k for k, label in enumerate(LABELS)}
-    counts = [sum(1 for y in ys if y == label) for label in LABELS]
-    cw = [len(ys) / (len(LABELS) * max(1, n)) if balanced else 1.0 for n in counts]
-    w = [[0.0] * n_feat for _ in LABELS]
-    n = float(len(xs))
-    for _ in range(epochs):
-        grad = [[0.0] * n_feat for _ in LABELS]
-        for x, y in zip(xs, ys):
-            p = _softmax([sum(wi * xi for wi, xi in zip(wk, x)) for wk in w])
-            k_true = index[y]
-            for k in range(len(LABELS)):
-                g = (p[k] - (1.0 if k == k_true else 0.0)) * cw[k_true]
-                if g:
-                    gk = grad[k]
-                    for j, xj in enumerate(x):
-                        if xj:
-                            gk[j] += g * xj
-        for k in range(len(LABELS)):
-            for j in range(n_feat):
-                reg = l2 * w[k][j] if j else 0.0
-                w[k][j] -= rate * (grad[k][j] / n + reg)
-    return w
-
-
-def predict(weights: list[list[float]], x: list[float]) -> tuple[str, float]:
-    p = _softmax([sum(wi * xi for wi, xi in zip(wk, x)) for wk in weights])
-    k = max(range(len(LABELS)), key=p.__getitem__)
-    return LABELS[k], p[k]
-
-
-def scores(gold: list[str], predicted: list[str]) -> dict:
-    """Per-class F1, macro-F1, accuracy and the confusion matrix (gold → predicted)."""
-    confusion = {g: {p: 0 for p in LABELS} for g in LABELS}
-    for g, p in zip(gold, predicted):
-        confusion[g][p] += 1
-    f1 = {}
-    for label in LABELS:
-        tp = confusion[label][label]
-        fp = sum(confusion[g][label] for g in LABELS if g != label)
-        fn = sum(confusion[label][p] for p in LABELS if p != label)
-        f1[label] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return {
-        "f1": f1,
-        "macro_f1": sum(f1.values()) / len(LABELS),
-        "accuracy": sum(confusion[x][x] for x in LABELS) / max(1, len(gold)),
-        "confusion": confusion,
-    }
-
-
-# The options of the learned alternative that cross-validated best of the four tried (L2 1e-3
-# or 1e-2, balanced or not, 300 or 600 epochs); see the note at the top of the module.
-FIT_OPTIONS = {"l2": 1e-3, "epochs": 300, "rate": 0.5, "balanced": False}
-
-
-def cross_validate(rows: list[tuple[str, str, str, str]], *, folds: int = 5,
-                   **fit_options) -> dict:
-    """Group-wise cross-validation of the learned model on (claim, text, label, group) rows.
-
-    Groups (claims) are dealt to folds in sorted order by size, round-robin, so no claim is
-    ever in training and test at once; returns per-fold figures, their mean, and the rules'
-    figures on the same folds.
-    """
-    groups: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        groups.setdefault(row[3], []).append(i)
-    order = sorted(groups, key=lambda g: (-len(groups[g]), g))
-    fold_of = {g: k % folds for k, g in enumerate(order)}
-    analyses = [analyse(r[0], r[1]) for r in rows]
-    xs = [features(a) for a in analyses]
-    ys = [r[2] for r in rows]
-    rule_pred = [_rules(a)[0] for a in analyses]
-    learned, rules = [], []
-    for k in range(folds):
-        train = [i for i, r in enumerate(rows) if fold_of[r[3]] != k]
-        test = [i for i, r in enumerate(rows) if fold_of[r[3]] == k]
-        w = fit([xs[i] for i in train], [ys[i] for i in train], **fit_options)
-        gold = [ys[i] for i in test]
-        learned.append(scores(gold, [predict(w, xs[i])[0] for i in test]))
-        rules.append(scores(gold, [rule_pred[i] for i in test]))
-
-    def mean(results: list[dict]) -> dict:
-        return {
-            "macro_f1": sum(r["macro_f1"] for r in results) / folds,
-            "accuracy": sum(r["accuracy"] for r in results) / folds,
-            "f1": {lab: sum(r["f1"][lab] for r in results) / folds for lab in LABELS},
-        }
-
-    return {"learned": mean(learned), "rules": mean(rules), "folds": folds,
-            "learned_folds": [r["macro_f1"] for r in learned],
-            "rules_folds": [r["macro_f1"] for r in rules]}
-
-
-# --- the decision --------------------------------------------------------------------------
-
-
 def _cues(a: Analysis, label: str) -> tuple[str, ...]:
     if label == CONTRADICTS:
         return a.text_neg_cues or a.claim_neg_cues or tuple(
@@ -536,25 +362,20 @@ def classify(claim: str, text: str, *, claim_kind: str | None = None,
     return label, round(conf, 4), cues
 
 
-def _read_dev(path: str) -> list[tuple[str, str, str, str]]:
-    import csv
-
-    with open(path, encoding="utf-8", newline="") as handle:
-        return [(r["claim"], r["text"], r["label"], r["group"]) for r in csv.DictReader(handle)]
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m claims.engine.relation DEV.csv [--folds N]``: group-wise cross-validation of
-    the learned alternative against the rules on a CSV with claim,text,label,group."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m claims.engine.relation")
-    parser.add_argument("dev", help="CSV with claim,text,label,group")
-    parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args(argv)
-    print(json.dumps(cross_validate(_read_dev(args.dev), folds=args.folds, **FIT_OPTIONS),
-                     indent=2))
-
-
-if __name__ == "__main__":
-    main()
+def scores(gold: list[str], predicted: list[str]) -> dict:
+    """Per-class F1, macro-F1, accuracy and the confusion matrix (gold → predicted)."""
+    confusion = {g: {p: 0 for p in LABELS} for g in LABELS}
+    for g, p in zip(gold, predicted):
+        confusion[g][p] += 1
+    f1 = {}
+    for label in LABELS:
+        tp = confusion[label][label]
+        fp = sum(confusion[g][label] for g in LABELS if g != label)
+        fn = sum(confusion[label][p] for p in LABELS if p != label)
+        f1[label] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return {
+        "f1": f1,
+        "macro_f1": sum(f1.values()) / len(LABELS),
+        "accuracy": sum(confusion[x][x] for x in LABELS) / max(1, len(gold)),
+        "confusion": confusion,
+    }

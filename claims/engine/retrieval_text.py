@@ -62,11 +62,6 @@ def plain(text: str) -> str:
     return text
 
 
-def fold(text: str) -> str:
-    """``plain`` and lower case."""
-    return plain(text).lower()
-
-
 def _handle_words(match: re.Match) -> str:
     # "@SeanSpicer" -> "Sean Spicer", "@peta" -> "peta": the account named is often the subject.
     return " " + _CAMEL_RE.sub(" ", match.group()[1:].replace("_", " ")) + " "
@@ -207,6 +202,3 @@ def tokenize(text: str, social: bool = True) -> list[str]:
     return analyse(text, social)[0]
 
 
-def names_and_figures(text: str, social: bool = True) -> list[str]:
-    """Terms of the capitalised names and the figures of a text (see ``analyse``)."""
-    return analyse(text, social)[1]

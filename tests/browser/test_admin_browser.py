@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from claims import services
+from claims import ingestion
 from claims.models import Claim
 from claims.roles import roles_ensure
 from tests.browser.conftest import expect, login, screenshot
@@ -39,7 +39,7 @@ def editor():
 
 @pytest.fixture
 def article():
-    article = services.article_ingest(
+    article = ingestion.article_ingest(
         title="Port record disputed", source_name="Harbour Times",
         url="https://harbour.example/record", text=TEXT,
         published_at=datetime(2022, 1, 11, 10, tzinfo=timezone.utc),

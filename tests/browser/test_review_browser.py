@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from claims import services
+from claims import ingestion
 from claims.models import Claim, VerdictVersion
 from claims.roles import EDITOR, FACT_CHECKER, roles_ensure
 from tests.browser.conftest import expect, login, screenshot
@@ -26,7 +26,7 @@ def desk():
     groups = roles_ensure()
     for name, role in (("fiona", FACT_CHECKER), ("edith", EDITOR)):
         UserFactory(username=name, is_staff=True).groups.add(groups[role])
-    article = services.article_ingest(
+    article = ingestion.article_ingest(
         title="Port record disputed", source_name="Harbour Times",
         url="https://harbour.example/record", text=TEXT,
         published_at=datetime(2022, 1, 11, 10, tzinfo=timezone.utc))

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_data
-
 from claims.engine import relation
+from tests.conftest import require_data
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "stance" / "dev.csv"
 PRODUCT = "Russia is preparing to invade Ukraine"
@@ -150,23 +149,6 @@ def test_classify_is_cheap():
             relation.classify(c, t)
     per_pair = (time.perf_counter() - start) / 1000
     assert per_pair < 1e-3
-
-
-def test_learned_model_fits_and_predicts_on_invented_rows():
-    rows = [
-        ("A dog can talk", "Talking dog is a hoax", "contradicts", "g1"),
-        ("A dog can talk", "Dog reportedly talks", "neutral", "g1"),
-        ("A dog can talk", "Dog talks to owner", "supports", "g1"),
-        ("A cat can fly", "Flying cat video is fake", "contradicts", "g2"),
-        ("A cat can fly", "Cat may fly, owner claims", "neutral", "g2"),
-        ("A cat can fly", "Cat flies over fence", "supports", "g2"),
-    ]
-    result = relation.cross_validate(rows, folds=2, epochs=50)
-    assert 0 <= result["learned"]["macro_f1"] <= 1 and len(result["learned_folds"]) == 2
-    weights = relation.fit([relation.features(relation.analyse(c, t)) for c, t, _, _ in rows],
-                           [r[2] for r in rows], epochs=200)
-    assert relation.predict(weights, relation.features(
-        relation.analyse("A dog can talk", "Talking dog is a hoax")))[0] == "contradicts"
 
 
 @pytest.fixture(scope="module")

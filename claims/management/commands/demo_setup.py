@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from claims.demo import demo_reviews
-from claims.review import ReviewError
 from claims.models import Article, Claim
+from claims.review import ReviewError
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
 
 DEMO_CORPUS = settings.BASE_DIR / "demo" / "corpus"

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from claims import engine, services
+from claims import engine, ingestion
 from claims.errors import DuplicateArticle, IngestError, InvalidArticle
-from claims.ingest import FORMATS, iter_paths, parse_published, read_records, title_from_text
+from claims.ingestion import FORMATS, iter_paths, parse_published, read_records, title_from_text
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Command(BaseCommand):
                 text = record.text.decode("utf-8", "replace") if isinstance(record.text, bytes) \
                     else record.text
                 title = title_from_text(engine.clean_text(text), fallback=fallback)
-            services.article_ingest(
+            ingestion.article_ingest(
                 title=title,
                 source_name=record.source_name or options["source"],
                 text=record.text,

@@ -4,7 +4,7 @@ from argparse import ArgumentTypeError
 
 from django.core.management.base import BaseCommand
 
-from claims import engine, services
+from claims import engine, extraction
 from claims.models import Article
 
 
@@ -37,6 +37,6 @@ class Command(BaseCommand):
         )
         if limit:
             outdated = outdated[:limit]
-        queued = sum(services.article_reprocess(article=a) for a in outdated.iterator())
+        queued = sum(extraction.article_reprocess(article=a) for a in outdated.iterator())
         self.stdout.write(f"{queued} article(s) queued for extraction with engine "
                           f"{engine.ENGINE_VERSION}.")
