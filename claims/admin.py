@@ -29,6 +29,7 @@ from claims.models import (
     ReviewEvent,
     Source,
 )
+from claims.roles import REVIEW_READ
 
 # Characters of article text shown on each side of a claim's sentence on the claim page.
 CONTEXT_CHARS = 400
@@ -399,15 +400,15 @@ class ClaimAdmin(admin.ModelAdmin):
     # verdict and rationale, evidence, internal trail and the desk's links stay hidden from
     # them until the claim is published (what is published, anyone may read).
     READ_NEEDS = {
-        "current_verdict": "claims.view_verdictversion",
-        "pending_correction": "claims.view_verdictversion",
-        "evidence_list": "claims.view_evidence",
-        "verdict_history": "claims.view_verdictversion",
-        "trail": "claims.view_reviewevent",
-        "supporting": "claims.view_claimlink",
-        "contradicting": "claims.view_claimlink",
-        "related_neutral": "claims.view_claimlink",
-        "previously_checked": "claims.view_factcheck",
+        "current_verdict": REVIEW_READ["verdict"],
+        "pending_correction": REVIEW_READ["verdict"],
+        "evidence_list": REVIEW_READ["evidence"],
+        "verdict_history": REVIEW_READ["verdict"],
+        "trail": REVIEW_READ["trail"],
+        "supporting": REVIEW_READ["links"],
+        "contradicting": REVIEW_READ["links"],
+        "related_neutral": REVIEW_READ["links"],
+        "previously_checked": REVIEW_READ["factchecks"],
     }
     PUBLIC_ONCE_PUBLISHED = {"current_verdict", "evidence_list", "verdict_history"}
 

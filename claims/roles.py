@@ -11,6 +11,24 @@ from django.db import transaction
 
 REPORTER, FACT_CHECKER, EDITOR, ADMIN = "Reporters", "Fact-checkers", "Editors", "Admins"
 
+# What reading a review in progress takes — its working verdict and rationale and verdict
+# history, evidence, trail, the desk's links and propositions, earlier fact-checks — by part.
+# Reporters have none of these: they may list and flag claims, and read what is published.
+REVIEW_READ = {
+    "verdict": "claims.view_verdictversion",
+    "evidence": "claims.view_evidence",
+    "trail": "claims.view_reviewevent",
+    "links": "claims.view_claimlink",
+    "propositions": "claims.view_proposition",
+    "factchecks": "claims.view_factcheck",
+}
+
+
+def reads_reviews(user) -> bool:
+    """Whether ``user`` may read every part of a claim's review in progress."""
+    return user.has_perms(["claims.view_claim", *REVIEW_READ.values()])
+
+
 # Reporters submit articles and flag claims; they read what they need for that.
 _REPORTER = [
     "claims.view_source", "claims.view_article", "claims.add_article",

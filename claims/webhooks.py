@@ -5,53 +5,10 @@ transaction as the change it reports and sent by a worker once that transaction 
 A delivery is retried with exponential backoff and marked failed after ``MAX_ATTEMPTS``;
 the admin shows the log and can send a failed one again.
 
-What a consumer receives
-------------------------
-
-``POST <url>`` with ``Content-Type: application/json`` and::
-
-    X-Claimtrack-Event: claim.published            (or claim.corrected)
-    X-Claimtrack-Delivery: <event_id, a UUID>       (the same on every retry: deduplicate by it)
-    X-Claimtrack-Signature: t=<unix seconds>,v1=<hex>
-
-The body is ``{"event_id", "event", "occurred_at", "claim"}``; ``claim`` is the claim as
-``GET /api/v1/claims/<id>/`` shows it (its URLs are paths on the API's host). Answer with any
-2xx status within 10 seconds; anything else, a timeout or a redirect (redirects are not
-followed: register the final URL) counts as a failure and is retried. Retries may deliver an
-older event after a newer one: compare ``claim.updated_at``.
-
-Verifying a delivery
---------------------
-
-``v1`` is the hex HMAC-SHA256, keyed with the endpoint's secret (the 64 hex characters
-returned once, when the endpoint was registered, used as they are — UTF-8 bytes), of the
-timestamp, a dot, and the raw request body exactly as received::
-
-    import hashlib, hmac, time
-
-    def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
-        parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-        t, signature = parts.get("t", ""), parts.get("v1", "")
-        if not t.isdigit() or abs(time.time() - int(t)) > tolerance:
-            return False  # outside the replay window
-        expected = hmac.new(secret.encode(), t.encode() + b"." + body,
-                            hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, signature)
-
-Sign the bytes you received, before parsing the JSON. The timestamp is taken at each attempt,
-so a retry carries a fresh one; refusing old timestamps (5 minutes is ample) stops a
-recorded request from being replayed later, and remembering ``X-Claimtrack-Delivery`` stops
-a replay within the window.
-
-Where deliveries may go
------------------------
-
-Only public http(s) addresses: a webhook is a request the server makes on a stranger's
-behalf, so a URL pointing into the network the server runs in (localhost, private ranges,
-link-local such as the cloud metadata address 169.254.169.254) would let any API client probe
-or call internal services. The host is resolved when the endpoint is registered and again at
-every attempt, and the request goes to the address that was checked — a name that resolved to
-a public address at registration and to 127.0.0.1 later (DNS rebinding) is refused then.
+What a consumer receives, and how to verify a signature, is in docs/api.md ("Webhooks").
+Deliveries go only to public http(s) addresses: the host is resolved when the endpoint is
+registered and again at every attempt, and the request goes to the address that was checked,
+so a name that later resolves into the server's own network (DNS rebinding) is refused then;
 ``settings.CLAIMTRACK_WEBHOOK_ALLOW_PRIVATE = True`` lifts this, for development and tests.
 """
 

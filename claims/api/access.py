@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from claims.models import Article, Claim
-
-# What the API shows of a claim in review: its rationale, evidence, verdict trail and links.
-# Reporters may list claims in the admin but read none of that there, so they get no more here.
-DESK_READ = ("claims.view_claim", "claims.view_evidence", "claims.view_verdictversion",
-             "claims.view_claimlink", "claims.view_proposition")
+from claims.roles import reads_reviews
 
 
 def sees_everything(request) -> bool:
@@ -15,7 +11,7 @@ def sees_everything(request) -> bool:
     browsable API)."""
     user = getattr(request, "user", None)
     return bool(user and user.is_authenticated and getattr(user, "is_staff", False)
-                and user.has_perms(DESK_READ))
+                and reads_reviews(user))
 
 
 def visible_claims(request):

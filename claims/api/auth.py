@@ -63,8 +63,9 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
             raise exceptions.AuthenticationFailed("Malformed token: expected ct_<id>_<secret>.")
         prefix = token[len(TOKEN_PREFIX):].split("_", 1)[0]
-        if not PREFIX_RE.fullmatch(prefix):  # 8 hex digits (client_create); nothing else is
-            raise exceptions.AuthenticationFailed("Unknown token.")  # looked up (NUL was a 500)
+        # 8 hex digits (client_create): nothing else reaches the database (a NUL byte cannot).
+        if not PREFIX_RE.fullmatch(prefix):
+            raise exceptions.AuthenticationFailed("Unknown token.")
         client = ApiClient.objects.filter(key_prefix=prefix).first()
         if client is None or not hmac.compare_digest(client.key_hash, token_hash(token)):
             raise exceptions.AuthenticationFailed("Unknown token.")

@@ -207,8 +207,8 @@ class UtcDateTimeField(IsoDateTimeField):
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time, compared in UTC. Python accepts UTC offsets up to ±23:59 and
-    PostgreSQL only up to ±15:59: passed on as given, 2026-01-01T00:00-19:23 was a 500."""
+    """An ISO 8601 time, compared in UTC: Python accepts UTC offsets up to ±23:59 and
+    PostgreSQL only up to ±15:59, so the time is converted before it reaches the query."""
 
     field_class = UtcDateTimeField
 
