@@ -16,6 +16,7 @@ another; the claim stays published throughout, its verdict unchanged until the a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -36,6 +37,7 @@ from claims.models import (
     Verdict,
     VerdictVersion,
 )
+from claims.webhooks import claim_event
 
 Status = Claim.Status
 NOTE_MAX = 5000
@@ -71,21 +73,64 @@ class Conflict(ReviewError):
 
 @dataclass(frozen=True)
 class Transition:
+    """One step of the workflow. Its permission, source states and ``guard`` (the rules
+    beyond them: four eyes, assignment, a correction awaiting) decide both which buttons a
+    user sees (``available_transitions``) and, in the service, whether the step may run."""
+
     name: str
     label: str
     permission: str
     sources: tuple[str, ...]
     target: str | None  # None: the status stays (a correction)
     needs_note: bool = False
+    guard: Callable[[Claim, object], None] | None = None  # raises ReviewError to refuse
+
+
+def _require_assignee(claim: Claim, user) -> None:
+    if claim.assigned_to_id != user.pk:
+        owner = claim.assigned_to or "nobody"
+        raise NotAllowed(f"This claim is assigned to {owner}: take it first.")
+
+
+def _require_pending_correction(claim: Claim) -> None:
+    if claim.correction_proposed_at is None:
+        raise WrongState("No correction is awaiting approval.")
+
+
+def _may_take(claim: Claim, user) -> None:
+    if claim.assigned_to_id == user.pk:
+        raise WrongState("You already have this claim.")
+    if claim.assigned_to_id and not user.has_perm("claims.assign_claim"):
+        raise NotAllowed(f"{claim.assigned_to} is working on this claim; an editor can "
+                         "reassign it.")
+
+
+def _may_publish(claim: Claim, user) -> None:
+    if claim.proposed_by_id == user.pk:
+        raise NotAllowed("Four eyes: you proposed this verdict, so another editor must "
+                         "approve it.")
+
+
+def _may_correct(claim: Claim, user) -> None:
+    if claim.correction_proposed_at is not None:
+        raise WrongState(f"A correction by {claim.correction_proposed_by or 'another editor'} "
+                         "is already awaiting approval: approve or discard it first.")
+
+
+def _may_approve_correction(claim: Claim, user) -> None:
+    _require_pending_correction(claim)
+    if claim.correction_proposed_by_id == user.pk:
+        raise NotAllowed("Four eyes: you proposed this correction, so another editor must "
+                         "approve it.")
 
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     Transition("take", "Take it", "claims.take_claim", (Status.NEW, Status.IN_REVIEW),
-               Status.IN_REVIEW),
+               Status.IN_REVIEW, guard=_may_take),
     Transition("submit", "Submit for approval", "claims.propose_verdict", (Status.IN_REVIEW,),
-               Status.AWAITING_APPROVAL),
+               Status.AWAITING_APPROVAL, guard=_require_assignee),
     Transition("publish", "Approve and publish", "claims.publish_claim",
-               (Status.AWAITING_APPROVAL,), Status.PUBLISHED),
+               (Status.AWAITING_APPROVAL,), Status.PUBLISHED, guard=_may_publish),
     Transition("send_back", "Send back", "claims.send_back_claim",
                (Status.AWAITING_APPROVAL,), Status.IN_REVIEW, needs_note=True),
     Transition("dismiss", "Dismiss", "claims.dismiss_claim",
@@ -95,13 +140,14 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
                needs_note=True),
     # Corrections, four eyes as for publishing: one editor proposes, another approves.
     Transition("correct", "Propose a correction", "claims.correct_claim", (Status.PUBLISHED,),
-               None, needs_note=True),
+               None, needs_note=True, guard=_may_correct),
     Transition("approve_correction", "Approve and publish the correction",
-               "claims.correct_claim", (Status.PUBLISHED,), None),
+               "claims.correct_claim", (Status.PUBLISHED,), None,
+               guard=_may_approve_correction),
     Transition("discard_correction", "Discard the correction", "claims.correct_claim",
-               (Status.PUBLISHED,), None, needs_note=True),
+               (Status.PUBLISHED,), None, needs_note=True,
+               guard=lambda claim, user: _require_pending_correction(claim)),
 ]}
-CORRECTION_PENDING = {"approve_correction", "discard_correction"}
 
 
 def _note(note: str, *, required: bool, what: str) -> str:
@@ -136,6 +182,8 @@ def _check(transition: Transition, claim: Claim, user) -> None:
         allowed = ", ".join(Status(s).label.lower() for s in transition.sources)
         raise WrongState(f"Cannot {transition.label.lower()}: the claim is "
                          f"{claim.get_status_display().lower()}, not {allowed}.")
+    if transition.guard is not None:
+        transition.guard(claim, user)
 
 
 def _save(claim: Claim, *, user, transition: str, from_status: str, note: str = "",
@@ -154,25 +202,13 @@ def _save(claim: Claim, *, user, transition: str, from_status: str, note: str = 
 
 
 def available_transitions(claim: Claim, user) -> list[Transition]:
-    """The transitions ``user`` may press on ``claim`` now (the page shows only these)."""
+    """The transitions ``user`` may press on ``claim`` now (the page shows only these): the
+    same checks the services run."""
     found = []
     for transition in TRANSITIONS.values():
-        if claim.status not in transition.sources or not user.has_perm(transition.permission):
-            continue
-        if transition.name == "take" and (
-                claim.assigned_to_id == user.pk
-                or (claim.assigned_to_id and not user.has_perm("claims.assign_claim"))):
-            continue
-        if transition.name == "submit" and claim.assigned_to_id != user.pk:
-            continue
-        if transition.name == "publish" and claim.proposed_by_id == user.pk:
-            continue
-        pending = claim.correction_proposed_at is not None
-        if transition.name == "correct" and pending:
-            continue
-        if transition.name in CORRECTION_PENDING and not pending:
-            continue
-        if transition.name == "approve_correction" and claim.correction_proposed_by_id == user.pk:
+        try:
+            _check(transition, claim, user)
+        except ReviewError:
             continue
         found.append(transition)
     return found
@@ -186,11 +222,6 @@ def claim_take(*, claim, user, expected_version: int | None = None) -> Claim:
     """Assign the claim to ``user`` (a fact-checker) and start the review."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["take"], claim, user)
-    if claim.assigned_to_id == user.pk:
-        raise WrongState("You already have this claim.")
-    if claim.assigned_to_id and not user.has_perm("claims.assign_claim"):
-        raise NotAllowed(f"{claim.assigned_to} is working on this claim; an editor can "
-                         "reassign it.")
     before = claim.status
     previous = claim.assigned_to
     claim.status, claim.assigned_to = Status.IN_REVIEW, user
@@ -217,11 +248,6 @@ def claim_assign(*, claim, user, assignee, expected_version: int | None = None) 
                  data={"assigned_to": assignee.pk})
 
 
-def _require_assignee(claim: Claim, user) -> None:
-    if claim.assigned_to_id != user.pk:
-        owner = claim.assigned_to or "nobody"
-        raise NotAllowed(f"This claim is assigned to {owner}: take it first.")
-
 
 @transaction.atomic
 def claim_draft(*, claim, user, verdict: str = "", rationale: str = "",
@@ -246,7 +272,6 @@ def claim_submit(*, claim, user, verdict: str, rationale: str,
     """Propose a verdict for approval: verdict, rationale and evidence are required."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["submit"], claim, user)
-    _require_assignee(claim, user)
     if verdict not in Verdict.values:
         raise Incomplete("Choose a verdict from the scale.")
     rationale = _note(rationale, required=True, what="a verdict (its rationale)")
@@ -265,9 +290,6 @@ def claim_publish(*, claim, user, expected_version: int | None = None) -> Claim:
     """Approve the proposed verdict and publish it. Four eyes: not by its proposer."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["publish"], claim, user)
-    if claim.proposed_by_id == user.pk:
-        raise NotAllowed("Four eyes: you proposed this verdict, so another editor must "
-                         "approve it.")
     now = timezone.now()
     before = claim.status
     VerdictVersion.objects.create(
@@ -277,8 +299,6 @@ def claim_publish(*, claim, user, expected_version: int | None = None) -> Claim:
     claim.status, claim.published_at = Status.PUBLISHED, now
     claim = _save(claim, user=user, transition="publish", from_status=before,
                   fields=["status", "published_at"], data={"verdict": claim.verdict})
-    from claims.webhooks import claim_event  # lazily: it pulls in the API and the tasks
-
     claim_event(claim_id=claim.pk, event="claim.published")  # sent once this commits
     return claim
 
@@ -324,11 +344,6 @@ CORRECTION_FIELDS = ["correction_verdict", "correction_rationale", "correction_n
                      "correction_proposed_by", "correction_proposed_at"]
 
 
-def _require_pending_correction(claim: Claim) -> None:
-    if claim.correction_proposed_at is None:
-        raise WrongState("No correction is awaiting approval.")
-
-
 def _correction_clear(claim: Claim) -> None:
     claim.correction_verdict = claim.correction_rationale = claim.correction_note = ""
     claim.correction_proposed_by, claim.correction_proposed_at = None, None
@@ -341,9 +356,6 @@ def claim_correct(*, claim, user, verdict: str, rationale: str, note: str,
     (``claim_correction_approve``); until then the published verdict stands unchanged."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["correct"], claim, user)
-    if claim.correction_proposed_at is not None:
-        raise WrongState(f"A correction by {claim.correction_proposed_by or 'another editor'} "
-                         "is already awaiting approval: approve or discard it first.")
     if verdict not in Verdict.values:
         raise Incomplete("Choose a verdict from the scale.")
     rationale = _note(rationale, required=True, what="a corrected verdict (its rationale)")
@@ -364,10 +376,6 @@ def claim_correction_approve(*, claim, user, expected_version: int | None = None
     replaces stays, marked corrected. Four eyes: not by the editor who proposed it."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["approve_correction"], claim, user)
-    _require_pending_correction(claim)
-    if claim.correction_proposed_by_id == user.pk:
-        raise NotAllowed("Four eyes: you proposed this correction, so another editor must "
-                         "approve it.")
     now = timezone.now()
     current = claim.verdicts.select_for_update().filter(corrected_at__isnull=True).first()
     if current is not None:
@@ -386,8 +394,6 @@ def claim_correction_approve(*, claim, user, expected_version: int | None = None
                   fields=["verdict", "rationale", *CORRECTION_FIELDS],
                   action=ReviewEvent.Action.CORRECTION,
                   data={"from_verdict": previous, "verdict": verdict})
-    from claims.webhooks import claim_event  # lazily: it pulls in the API and the tasks
-
     claim_event(claim_id=claim.pk, event="claim.corrected")  # sent once this commits
     return claim
 
@@ -399,7 +405,6 @@ def claim_correction_discard(*, claim, user, note: str,
     the published verdict stays. The proposal is kept in the trail."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["discard_correction"], claim, user)
-    _require_pending_correction(claim)
     note = _note(note, required=True, what="discarding a correction")
     dropped = {"verdict": claim.correction_verdict, "rationale": claim.correction_rationale,
                "note": claim.correction_note,
