@@ -26,7 +26,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
-import claims.admin_webhooks  # noqa: F401 - registers the admin pages (claims.admin imports it)
+import claims.admin  # noqa: F401 - registers the admin pages, webhooks among them
 from claims import review, tasks, webhooks
 from claims.clients import client_create
 from claims.models import WebhookDelivery, WebhookEndpoint

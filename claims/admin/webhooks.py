@@ -1,5 +1,5 @@
 """Webhooks in the admin: consumers' endpoints (read-only, secret never shown) and the
-delivery log, where a failed delivery can be sent again. Imported by ``claims.admin``."""
+delivery log, where a failed delivery can be sent again. """
 
 from __future__ import annotations
 
@@ -10,21 +10,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import webhooks
+from claims.admin.common import ReadOnlyAdmin
 from claims.models import WebhookDelivery, WebhookEndpoint
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: consumers register endpoints through the API, and
-    deliveries record what was sent; the admin shows them and acts through actions."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEndpoint)

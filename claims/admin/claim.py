@@ -1,0 +1,472 @@
+"""The review queue and the claim page: the claim in its article, the review form's actions, evidence, verdicts, trail, related claims."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from claims import desk, extraction, review
+from claims.admin.common import CONTEXT_CHARS, _claim_line, _decision, _items
+from claims.admin.filters import (
+    AssignmentFilter,
+    CorrectionFilter,
+    DenialsFilter,
+    FactCheckedFilter,
+    PropositionFilter,
+    _factchecked,
+)
+from claims.forms import ClaimReviewForm, DismissForm
+from claims.models import (
+    Claim,
+    ClaimLink,
+)
+from claims.roles import REVIEW_READ
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    """The review queue (ordered by priority) and the claim page where the review happens."""
+
+    form = ClaimReviewForm
+    change_form_template = "admin/claims/claim/change_form.html"
+    list_display = ["claim_text", "claimant_name", "kind", "signals", "status", "assigned_to",
+                    "source", "published"]
+    list_filter = [
+        "status", AssignmentFilter, CorrectionFilter, "kind", DenialsFilter, FactCheckedFilter,
+        "flagged",
+        PropositionFilter,
+        ("claimant", admin.RelatedOnlyFieldListFilter),
+        ("article__source", admin.RelatedOnlyFieldListFilter),
+        "stale",
+    ]
+    list_select_related = ["claimant", "article__source", "assigned_to"]
+    search_fields = ["text", "claimant__name", "cue", "article__title"]
+    date_hierarchy = "article__published_at"
+    ordering = ["-priority", "-article__published_at", "start"]
+    list_per_page = 50
+    actions = ["take_claims", "dismiss_claims", "flag_claims"]
+    view_on_site = False
+
+    class Media:
+        css = {"all": ["claims/admin.css"]}
+
+    readonly_fields = [
+        "evidence_list", "verdict_history", "trail", "in_context", "pending_correction", "supporting", "contradicting", "related_neutral", "previously_checked",
+        "signals",
+        "review_state", "current_verdict", "claimant", "claimant_mention", "cue", "kind",
+        "kind_cue_words", "negated", "hedged", "checkworthiness", "article_link", "text",
+        "start", "end", "extractor_version", "stale",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(was_checked=_factchecked())
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Review queue — highest priority "
+                                                 "first", **(extra_context or {})})
+
+    def get_urls(self):
+        return [
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view),
+                 name="claims_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request):
+        """The desk at a glance: queue sizes, what waits longest, output and pace."""
+        if not request.user.has_perm("claims.view_dashboard"):
+            raise PermissionDenied
+        figures = desk.desk_figures()
+        return TemplateResponse(request, "admin/claims/dashboard.html", {
+            **self.admin_site.each_context(request), **figures,
+            "title": "Desk dashboard", "opts": self.model._meta,
+            "median_to_verdict_text": desk.duration(figures["median_to_verdict"]),
+            "median_approval_text": desk.duration(figures["median_approval"]),
+            "awaiting_oldest_text": desk.duration(figures["awaiting_oldest"]),
+            "oldest_new_rows": [(claim, desk.duration(age))
+                                for claim, age in figures["oldest_new"]],
+        })
+
+    # --- the claim page ----------------------------------------------------------------------
+
+    def _abilities(self, request, obj) -> dict[str, bool]:
+        user, status = request.user, obj.status
+        transitions = {t.name for t in review.available_transitions(obj, user)}
+        return {
+            "draft": status == Claim.Status.IN_REVIEW and obj.assigned_to_id == user.pk
+            and user.has_perm("claims.propose_verdict"),
+            "correct": "correct" in transitions,
+            "note": bool(transitions & {"send_back", "dismiss", "reopen", "correct",
+                                        "discard_correction"}),
+            "assign": user.has_perm("claims.assign_claim")
+            and status in (Claim.Status.NEW, Claim.Status.IN_REVIEW),
+        }
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": []})]
+        can = self._abilities(request, obj) if self.has_change_permission(request, obj) \
+            else {}
+        review_fields = ["review_state", "evidence_list"]
+        if can.get("draft") or can.get("correct"):
+            if can.get("correct"):
+                review_fields.insert(1, "current_verdict")
+            review_fields += ["new_verdict", "new_rationale"]
+        else:
+            review_fields.insert(1, "current_verdict")
+        if obj.correction_proposed_at is not None:
+            review_fields.insert(review_fields.index("current_verdict") + 1,
+                                 "pending_correction")
+        if can.get("draft"):
+            review_fields += ["evidence_url", "evidence_note", "evidence_stance"]
+            if obj.evidence.exists():
+                review_fields.append("remove_evidence")
+        if can.get("assign"):
+            review_fields.append("assignee")
+        if can.get("note"):
+            review_fields.append("note")
+        if self.has_change_permission(request, obj):
+            review_fields.append("version")
+        across = ["supporting", "contradicting", "related_neutral", "previously_checked"]
+        history = ["verdict_history", "trail"]
+        review_fields, across, history = self._readable(
+            request.user, obj, review_fields, across, history)
+        return [
+            (None, {"fields": ["in_context", "claimant", "cue", "kind", "signals"]}),
+            ("Review", {"fields": review_fields}),
+            *([("Across sources", {"fields": across})] if across else []),
+            *([("History", {"fields": history})] if history else []),
+            ("Extraction", {"classes": ["collapse"],
+                            "fields": ["article_link", "claimant_mention", "kind_cue_words",
+                                       "negated", "hedged", "checkworthiness", "text", "start",
+                                       "end", "extractor_version", "stale"]}),
+        ]
+
+    # What each read-only part of the claim page reveals, and the permission that reads it.
+    # Reporters may list and flag claims but not read a review in progress: its working
+    # verdict and rationale, evidence, internal trail and the desk's links stay hidden from
+    # them until the claim is published (what is published, anyone may read).
+    READ_NEEDS = {
+        "current_verdict": REVIEW_READ["verdict"],
+        "pending_correction": REVIEW_READ["verdict"],
+        "evidence_list": REVIEW_READ["evidence"],
+        "verdict_history": REVIEW_READ["verdict"],
+        "trail": REVIEW_READ["trail"],
+        "supporting": REVIEW_READ["links"],
+        "contradicting": REVIEW_READ["links"],
+        "related_neutral": REVIEW_READ["links"],
+        "previously_checked": REVIEW_READ["factchecks"],
+    }
+    PUBLIC_ONCE_PUBLISHED = {"current_verdict", "evidence_list", "verdict_history"}
+
+    def _readable(self, user, obj, *groups):
+        published = obj.status == Claim.Status.PUBLISHED
+
+        def readable(name):
+            needed = self.READ_NEEDS.get(name)
+            return (needed is None or user.has_perm(needed)
+                    or (published and name in self.PUBLIC_ONCE_PUBLISHED))
+
+        return tuple([name for name in group if readable(name)] for group in groups)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The form keeps only the fields this user sees for this claim: a field left out of
+        # the page cannot be posted either.
+        shown = {name for _, options in self.get_fieldsets(request, obj)
+                 for name in options["fields"]}
+        return type("ClaimReviewForm", (form,), {"request": request, "shown": shown})
+
+    def save_model(self, request, obj, form, change):
+        pass  # the form's services saved everything, under a row lock and a version check
+
+    def save_related(self, request, form, formsets, change):
+        pass  # every inline is read-only
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return form.outcome
+
+    def response_change(self, request, obj):
+        form_outcome = getattr(request, "_review_outcome", "")
+        self.message_user(request, form_outcome or "Saved.", messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        if obj is not None:
+            context["transitions"] = (review.available_transitions(obj, request.user)
+                                      if self.has_change_permission(request, obj) else [])
+            context["can_save"] = any(name in context["adminform"].form.fields for name in (
+                "new_verdict", "evidence_url", "remove_evidence"))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def log_change(self, request, obj, message):
+        request._review_outcome = message
+        return super().log_change(request, obj, message)
+
+    def has_add_permission(self, request):
+        return False  # claims come from extraction
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        extraction.claims_delete(claims=Claim.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        extraction.claims_delete(claims=queryset)
+
+    # --- the queue's bulk actions ------------------------------------------------------------
+
+    def has_take_permission(self, request):
+        return request.user.has_perm("claims.take_claim")
+
+    def has_dismiss_permission(self, request):
+        return request.user.has_perm("claims.dismiss_claim")
+
+    def has_flag_permission(self, request):
+        return request.user.has_perm("claims.flag_claim")
+
+    def _each(self, request, queryset, call, done: str) -> None:
+        succeeded, refused = 0, []
+        for claim in queryset.order_by("pk"):
+            try:
+                call(claim)
+                succeeded += 1
+            except review.ReviewError as exc:
+                refused.append(f"“{Truncator(claim.text).chars(50)}”: {exc.message}")
+        if succeeded:
+            self.message_user(request, f"{succeeded} claim(s) {done}.", messages.SUCCESS)
+        for line in refused[:10]:
+            self.message_user(request, line, messages.WARNING)
+        if len(refused) > 10:
+            self.message_user(request, f"…and {len(refused) - 10} more refused.",
+                              messages.WARNING)
+
+    @admin.action(description="Assign to me", permissions=["take"])
+    def take_claims(self, request, queryset):
+        self._each(request, queryset, lambda c: review.claim_take(claim=c, user=request.user),
+                   "assigned to you")
+
+    @admin.action(description="Flag for checking", permissions=["flag"])
+    def flag_claims(self, request, queryset):
+        self._each(request, queryset, lambda c: review.claim_flag(claim=c, user=request.user),
+                   "flagged")
+
+    @admin.action(description="Dismiss with a reason…", permissions=["dismiss"])
+    def dismiss_claims(self, request, queryset):
+        form = DismissForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._each(request, queryset, lambda c: review.claim_dismiss(
+                claim=c, user=request.user, reason=reason), "dismissed")
+            return None
+        return TemplateResponse(request, "admin/claims/claim/dismiss.html", {
+            **self.admin_site.each_context(request),
+            "title": "Dismiss claims", "opts": self.model._meta, "form": form,
+            "claims": queryset, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    # --- columns and page sections -----------------------------------------------------------
+
+    @admin.display(description="Claim", ordering="text")
+    def claim_text(self, obj):
+        return Truncator(obj.text).chars(120)
+
+    @admin.display(description="Claimant", ordering="claimant__name")
+    def claimant_name(self, obj):
+        if obj.claimant is None:
+            return "—"
+        return format_html('<span title="{}">{}</span>', obj.claimant.role, obj.claimant.name)
+
+    @admin.display(description="Priority", ordering="-priority")
+    def signals(self, obj):
+        """Why the claim is where it is in the queue."""
+        parts = [format_html('<span class="signal" title="check-worthiness">{}</span>',
+                             "—" if obj.checkworthiness is None
+                             else f"{obj.checkworthiness:.2f}")]
+        if obj.corroborations:
+            parts.append(format_html('<span class="signal" title="other outlets carrying it">'
+                                     "+{} outlets</span>", obj.corroborations))
+        if obj.contradictions:
+            parts.append(format_html('<span class="signal signal-denied" title="claims '
+                                     'contradicting it">{} denied</span>', obj.contradictions))
+        if getattr(obj, "was_checked", False):
+            parts.append(format_html('<span class="signal signal-checked">{}</span>',
+                                     "fact-checked before"))
+        if obj.flagged:
+            parts.append(format_html('<span class="signal signal-flag">{}</span>', "flagged"))
+        return format_html_join(" ", "{}", ((p,) for p in parts))
+
+    @admin.display(description="Source", ordering="article__source__name")
+    def source(self, obj):
+        return obj.article.source.name
+
+    @admin.display(description="Article", ordering="article__title")
+    def article_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:claims_article_change", args=[obj.article_id]),
+            Truncator(obj.article.title).chars(60),
+        )
+
+    @admin.display(description="Published", ordering="article__published_at")
+    def published(self, obj):
+        return obj.article.published_at.date() if obj.article.published_at else None
+
+    @admin.display(description="Status")
+    def review_state(self, obj):
+        who = format_html(", assigned to <strong>{}</strong>", obj.assigned_to) \
+            if obj.assigned_to else format_html("{}", ", unassigned")
+        return format_html("<strong>{}</strong>{} · version {}", obj.get_status_display(), who,
+                           obj.version)
+
+    @admin.display(description="Verdict")
+    def current_verdict(self, obj):
+        if not obj.verdict:
+            return "—"
+        proposer = format_html(" — proposed by {}", obj.proposed_by) if obj.proposed_by else ""
+        return format_html('<span class="verdict verdict-{}">{}</span>{}'
+                           '<div class="rationale">{}</div>', obj.verdict,
+                           obj.get_verdict_display(), proposer, obj.rationale)
+
+    @admin.display(description="Correction awaiting approval")
+    def pending_correction(self, obj):
+        if obj.correction_proposed_at is None:
+            return "—"
+        return format_html(
+            '<span class="verdict verdict-{}">{}</span> — proposed by {} on {}'
+            '<div class="rationale">{}</div><div class="correction">Correction: {}</div>'
+            '<p class="help">Another editor approves it (four eyes); until then the published '
+            "verdict above stands.</p>", obj.correction_verdict,
+            obj.get_correction_verdict_display(), obj.correction_proposed_by or "—",
+            f"{obj.correction_proposed_at:%Y-%m-%d %H:%M}", obj.correction_rationale,
+            obj.correction_note)
+
+    @admin.display(description="In context")
+    def in_context(self, obj):
+        """The claim marked in its article, its cue in bold; every piece escaped."""
+        text = obj.article.text
+        first = max(0, obj.sentence_start - CONTEXT_CHARS)
+        last = min(len(text), obj.sentence_end + CONTEXT_CHARS)
+        marks = [(obj.start, obj.end, "mark")]
+        cue_inside = obj.cue_start is not None and obj.cue_end is not None \
+            and first <= obj.cue_start < obj.cue_end <= last
+        if cue_inside and (obj.cue_end <= obj.start or obj.cue_start >= obj.end):
+            marks.append((obj.cue_start, obj.cue_end, "strong"))
+        pieces, position = [], first
+        for start, end, tag in sorted(marks):
+            pieces.append(format_html("{}<{}>{}</{}>", text[position:start], tag,
+                                      text[start:end], tag))
+            position = end
+        pieces.append(format_html("{}", text[position:last]))
+        return format_html(
+            '<div class="claim-context">{}{}{}</div>',
+            "…" if first else "", format_html_join("", "{}", ((p,) for p in pieces)),
+            "…" if last < len(text) else "",
+        )
+
+    def _related(self, obj):
+        """Claims of other articles linked either way; the best link per claim, rejected
+        ones left out, as (link, other claim), best first."""
+        live = [ClaimLink.Status.SUGGESTED, ClaimLink.Status.CONFIRMED]
+        related = {}
+        outgoing = obj.links.filter(target_claim__isnull=False, status__in=live).select_related(
+            "target_claim__article__source", "target_claim__claimant")
+        incoming = obj.linked_from.filter(status__in=live).select_related(
+            "claim__article__source", "claim__claimant")
+        for link, other in [(l, l.target_claim) for l in outgoing] + [(l, l.claim)
+                                                                      for l in incoming]:
+            if other.pk not in related or link.score > related[other.pk][0].score:
+                related[other.pk] = (link, other)
+        return sorted(related.values(), key=lambda pair: -pair[0].score)
+
+    def _link_items(self, pairs):
+        return _items([format_html("{} <small>{}</small>{}", _claim_line(other),
+                                   f"{link.score:.2f}", _decision(link))
+                       for link, other in pairs])
+
+    @admin.display(description="Supporting (other sources)")
+    def supporting(self, obj):
+        return self._link_items([(l, o) for l, o in self._related(obj)
+                                 if l.relation == ClaimLink.Relation.SUPPORTS])
+
+    @admin.display(description="Contradicting (denials)")
+    def contradicting(self, obj):
+        return self._link_items([(l, o) for l, o in self._related(obj)
+                                 if l.relation == ClaimLink.Relation.CONTRADICTS])
+
+    @admin.display(description="Evidence")
+    def evidence_list(self, obj):
+        rows = obj.evidence.select_related("added_by")
+        if not rows:
+            return "—"
+        # Only http(s) addresses are accepted (claims.review.evidence_add); all escaped.
+        return format_html("<ul class=\"evidence\">{}</ul>", format_html_join("", (
+            '<li><span class="stance stance-{}">{}</span> <a href="{}" rel="noopener '
+            'noreferrer nofollow" target="_blank">{}</a> {} <small>({}, {})</small></li>'), (
+            (e.stance, e.get_stance_display(), e.url, Truncator(e.url).chars(80),
+             e.note, e.added_by or "unknown", f"{e.created_at:%Y-%m-%d %H:%M}")
+            for e in rows)))
+
+    @admin.display(description="Published verdicts")
+    def verdict_history(self, obj):
+        versions = obj.verdicts.select_related("proposed_by", "published_by")
+        if not versions:
+            return "—"
+        return format_html("<ol class=\"verdicts\">{}</ol>", format_html_join("", (
+            '<li class="{}"><strong>{}</strong>{} — proposed by {}, published by {} on {}'
+            '<div class="rationale">{}</div>{}</li>'), (
+            ("corrected" if v.corrected_at else "current", v.get_verdict_display(),
+             format_html(" <em>(corrected {})</em>", f"{v.corrected_at:%Y-%m-%d}")
+             if v.corrected_at else "", v.proposed_by or "—", v.published_by or "—",
+             f"{v.published_at:%Y-%m-%d %H:%M}", v.rationale,
+             format_html('<div class="correction">Correction: {}</div>', v.correction_note)
+             if v.correction_note else "")
+            for v in versions)))
+
+    @admin.display(description="Review trail")
+    def trail(self, obj):
+        events = obj.events.select_related("actor").order_by("created_at", "id")
+        if not events:
+            return "—"
+        return format_html(
+            '<table class="trail"><thead><tr><th>When</th><th>Who</th><th>What</th>'
+            "<th>From → to</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                             "<td>{}</td></tr>", (
+                                 (f"{e.created_at:%Y-%m-%d %H:%M}", e.actor or "system",
+                                  e.data.get("transition") or e.get_action_display(),
+                                  f"{e.from_status} → {e.to_status}"
+                                  if e.from_status != e.to_status else e.to_status,
+                                  e.note) for e in events)))
+
+    @admin.display(description="Related, no stance")
+    def related_neutral(self, obj):
+        return self._link_items([(l, o) for l, o in self._related(obj)
+                                 if l.relation == ClaimLink.Relation.NEUTRAL])
+
+    @admin.display(description="Previously fact-checked")
+    def previously_checked(self, obj):
+        links = obj.links.filter(factcheck__isnull=False).live().select_related("factcheck").order_by("-score")
+        items = []
+        for link in links:
+            check = link.factcheck
+            title = Truncator(check.claim_reviewed).chars(140)
+            if check.url.startswith(("http://", "https://")):
+                title = format_html('<a href="{}" rel="noopener noreferrer nofollow" '
+                                    'target="_blank">{}</a>', check.url, title)
+            items.append(format_html("{} — <strong>{}</strong> <small>({}, {})</small>{}", title,
+                                     check.verdict or "no verdict",
+                                     check.publisher or "unknown publisher",
+                                     f"{link.score:.2f}", _decision(link)))
+        return _items(items)
+
+    @admin.display(description="Words that decided the kind")
+    def kind_cue_words(self, obj):
+        return ", ".join(obj.kind_cues) or "—"

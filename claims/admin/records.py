@@ -1,0 +1,54 @@
+"""Claimants, the review trail (read-only) and the fact-check library."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.text import Truncator
+
+from claims.admin.common import ReadOnlyAdmin
+from claims.models import (
+    Claimant,
+    FactCheck,
+    ReviewEvent,
+)
+
+
+@admin.register(Claimant)
+class ClaimantAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "family", "kind", "claim_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "role", "family", "key"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(ordering="claim_count", description="Claims")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "claim", "actor", "action", "from_status", "to_status"]
+    list_filter = ["action"]
+    list_select_related = ["claim", "actor"]
+    raw_id_fields = ["claim"]
+
+
+@admin.register(FactCheck)
+class FactCheckAdmin(admin.ModelAdmin):
+    list_display = ["claim_text", "claimant_name", "verdict", "publisher", "reviewed_on"]
+    list_filter = ["origin", "publisher", "verdict"]
+    search_fields = ["claim_reviewed", "title", "claimant_name", "external_id"]
+    date_hierarchy = "reviewed_on"
+    list_per_page = 50
+    show_full_result_count = False  # the library holds tens of thousands of records
+    readonly_fields = ["external_id", "origin", "created_at", "updated_at", "raw"]
+
+    @admin.display(description="Claim reviewed", ordering="claim_reviewed")
+    def claim_text(self, obj):
+        return Truncator(obj.claim_reviewed).chars(140)
+
+    def view_on_site(self, obj):
+        return obj.url or None
