@@ -156,13 +156,23 @@ def queue_state(stage: str) -> QueueState:
         return QueueState(waiting=None, started_at=None)
 
 
-def lost(sent_at: datetime | None, now: datetime, queue: QueueState | None) -> bool:
-    """Whether work sent at ``sent_at`` (None: never sent) is no longer in its queue: sent
-    longer than the pending timeout ago, and the queue cannot hold it any more."""
-    from django.conf import settings
+class LostWork:
+    """``lost(sent_at)``: whether work of ``stage`` sent at ``sent_at`` (None: never sent) is
+    no longer in its queue — sent longer than the pending timeout ago, and the queue cannot
+    hold it any more. Asks the broker once, and only when that is the question."""
 
-    if sent_at is None:
-        return True
-    if sent_at >= now - timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT):
-        return False
-    return queue is not None and not queue.may_hold(sent_at)
+    def __init__(self, stage: str, now: datetime):
+        from django.conf import settings
+
+        self.stage = stage
+        self.sent_cutoff = now - timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
+        self.queue: QueueState | None = None
+
+    def __call__(self, sent_at: datetime | None) -> bool:
+        if sent_at is None:
+            return True
+        if sent_at >= self.sent_cutoff:
+            return False
+        if self.queue is None:
+            self.queue = queue_state(self.stage)
+        return not self.queue.may_hold(sent_at)

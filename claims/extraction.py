@@ -293,24 +293,18 @@ def articles_sweep(*, now: datetime | None = None) -> dict[str, int]:
     recover an article once; work merely waiting in its queue is left alone. Matching has
     its own sweep (``matching.articles_match_sweep``).
     """
-    return _extraction_sweep(now or timezone.now())
-
-
-def _extraction_sweep(now: datetime) -> dict[str, int]:
+    now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0}
     unsent_cutoff = now - timezone.timedelta(seconds=enqueue.UNSENT_GRACE_SECONDS)
     lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
-    queue = None
-    sent_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
+    lost = enqueue.LostWork("extract", now)
     # Work sent within the pending timeout is waiting: not even read (a backlog can be long).
     pending = Article.objects.filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=sent_cutoff),
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost.sent_cutoff),
         state=Article.State.PENDING, state_changed_at__lt=unsent_cutoff)
     for article_id, changed_at, sent_at in pending.values_list(
             "id", "state_changed_at", "enqueued_at").iterator():
-        if sent_at is not None and queue is None:
-            queue = enqueue.queue_state("extract")  # asked once, only when needed
-        if not enqueue.lost(sent_at, now, queue):
+        if not lost(sent_at):
             continue
         with transaction.atomic():
             if Article.objects.filter(pk=article_id, state=Article.State.PENDING,

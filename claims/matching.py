@@ -385,23 +385,20 @@ def articles_match_sweep(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     lease_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PROCESSING_TIMEOUT)
     unsent_cutoff = now - timezone.timedelta(seconds=enqueue.UNSENT_GRACE_SECONDS)
-    sent_cutoff = now - timezone.timedelta(seconds=settings.CLAIMTRACK_PENDING_TIMEOUT)
+    lost = enqueue.LostWork("match", now)
     unmatched = Article.objects.filter(
         Q(match_requested_at__isnull=True) | Q(match_requested_at__lt=unsent_cutoff),
         Q(match_started_at__isnull=True) | Q(match_started_at__lt=lease_cutoff),
         Q(match_started_at__isnull=False) | Q(match_enqueued_at__isnull=True)
-        | Q(match_enqueued_at__lt=sent_cutoff),
+        | Q(match_enqueued_at__lt=lost.sent_cutoff),
         state=Article.State.DONE, matched_at__isnull=True, error="",
     )
-    queue = None
     rematched = 0
     for article_id, started_at, requested_at, sent_at, attempts in unmatched.values_list(
             "id", "match_started_at", "match_requested_at", "match_enqueued_at",
             "match_attempts").iterator():
         if started_at is None:
-            if sent_at is not None and queue is None:
-                queue = enqueue.queue_state("match")
-            if not enqueue.lost(sent_at, now, queue):
+            if not lost(sent_at):
                 continue
         elif attempts >= settings.CLAIMTRACK_MAX_ATTEMPTS:
             article_match_give_up(article_id=article_id, lease=started_at, attempts=attempts)

@@ -35,7 +35,7 @@ def claim_rows(*, everything: bool):
     order, after the drafts' NULLs instead of reading through all of them."""
     claims = Claim.objects.all()
     if not everything:
-        claims = claims.filter(status=Claim.Status.PUBLISHED, published_at__isnull=False)
+        claims = claims.published().filter(published_at__isnull=False)
     return claims.select_related("claimant", "article__source").defer("article__text")
 
 

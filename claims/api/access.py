@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claims.models import Article, Claim
+from claims.models import Article
 from claims.roles import reads_reviews
 
 
@@ -12,14 +12,6 @@ def sees_everything(request) -> bool:
     user = getattr(request, "user", None)
     return bool(user and user.is_authenticated and getattr(user, "is_staff", False)
                 and reads_reviews(user))
-
-
-def visible_claims(request):
-    """Published claims for everyone outside the desk: drafts never leave through the API."""
-    claims = Claim.objects.all()
-    if not sees_everything(request):
-        claims = claims.filter(status=Claim.Status.PUBLISHED)
-    return claims
 
 
 def visible_articles(request):

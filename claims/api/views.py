@@ -30,7 +30,7 @@ from rest_framework.response import Response
 
 from claims import ingestion, publishing
 from claims.api import claimreview
-from claims.api.access import sees_everything, visible_articles, visible_claims
+from claims.api.access import sees_everything, visible_articles
 from claims.api.auth import client_of, has_scope
 from claims.api.bodies import RequestBodyMixin
 from claims.api.errors import ApiAutoSchema, ApiErrorSerializer, api_error, too_large
@@ -357,7 +357,7 @@ class PropositionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         live = ClaimLink.objects.live()
-        members = (live.filter(claim__in=visible_claims(self.request))
+        members = (live.filter(claim__in=claim_queryset(self.request))
                    .select_related("claim__article__source", "claim__claimant")
                    .order_by("claim__article__published_at", "claim__start", "claim_id"))
         return (Proposition.objects.filter(merged_into__isnull=True,
