@@ -1,23 +1,21 @@
-"""Admin forms of the review workflow. They translate a POST into service calls; a refusal
-comes back as a form error with the user's input kept, so nothing typed is lost."""
+"""Admin forms of the review workflow. Each translates a POST into one service call; a
+refusal comes back as a form error with the user's input kept, so nothing typed is lost."""
 
 from __future__ import annotations
 
 from django import forms
-from django.db import transaction
 
-from claims import matching, review
-from claims.models import Claim, ClaimLink, Evidence, Verdict
+from claims import review
+from claims.models import Claim, Evidence, Verdict
 
 Status = Claim.Status
 
 
 class ClaimReviewForm(forms.ModelForm):
     """The claim page's form: the fields shown depend on the user and the claim's state
-    (``ClaimAdmin.get_fieldsets``); the button pressed names the transition."""
-
-    request = None  # set per request by ClaimAdmin.get_form
-    shown: set[str] | None = None  # likewise: the fields on this user's page
+    (``ClaimAdmin.get_fieldsets``: the admin builds the form with those fields, and the
+    fields it declares but the page does not show are dropped, so they cannot be posted
+    either); the button pressed names the action, which one service carries out."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     new_verdict = forms.ChoiceField(label="Verdict", required=False,
@@ -47,12 +45,13 @@ class ClaimReviewForm(forms.ModelForm):
         model = Claim
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.shown is not None:
-            for name in list(self.fields):
-                if name not in self.shown:
-                    del self.fields[name]
+        self.user = user
+        shown = set(self._meta.fields or ())
+        for name in list(self.fields):
+            if name not in shown:
+                del self.fields[name]
         claim = self.instance
         if "version" in self.fields and not self.is_bound:
             self.initial["version"] = claim.version
@@ -70,112 +69,22 @@ class ClaimReviewForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
+        page = review.PageInput(
+            version=data.get("version"),
+            verdict=data["new_verdict"] if "new_verdict" in self.fields else None,
+            rationale=data.get("new_rationale", ""),
+            evidence_url=data.get("evidence_url", ""),
+            evidence_note=data.get("evidence_note", ""),
+            evidence_stance=data.get("evidence_stance") or Evidence.Stance.CONTEXT,
+            remove_evidence=tuple(data.get("remove_evidence") or ()),
+            assignee=data.get("assignee"), note=data.get("note", ""))
         try:
-            with transaction.atomic():
-                self.outcome = self._apply(data)
+            self.outcome = review.claim_page_submit(
+                claim=self.instance, user=self.user, page=page,
+                action=self.data.get("_transition", ""), link=self.data.get("_link", ""))
         except review.ReviewError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
-        except matching.DecisionError as exc:
-            raise forms.ValidationError(str(exc), code="refused") from None
         return data
-
-    def _apply(self, data) -> str:
-        """Run what was asked, through the services; returns a message for the user."""
-        user = self.request.user
-        claim = self.instance
-        version = data.get("version")
-        pressed = self.data.get("_transition", "")
-        link = self.data.get("_link", "")
-        done = []
-        if link:
-            # A link's confirm/reject button also keeps what was typed on the page (a draft
-            # verdict, evidence): it is a submit button of the same form.
-            done.append(self._decide_link(link, user))
-            pressed = ""
-
-        def expected():
-            nonlocal version
-            # Only the first service compares versions: the row is then locked and the
-            # following calls build on the previous one's change.
-            current, version = version, None
-            return current
-
-        if "new_verdict" in self.fields and claim.status == Status.IN_REVIEW and not pressed:
-            if (data["new_verdict"], data["new_rationale"].strip()) != (claim.verdict,
-                                                                        claim.rationale):
-                review.claim_draft(claim=claim, user=user, verdict=data["new_verdict"],
-                                   rationale=data["new_rationale"],
-                                   expected_version=expected())
-                done.append("Draft saved.")
-        for evidence in data.get("remove_evidence") or []:
-            review.evidence_remove(evidence=evidence, user=user, expected_version=expected())
-            done.append(f"Removed {evidence.url}.")
-        if data.get("evidence_url"):
-            review.evidence_add(claim=claim, user=user, url=data["evidence_url"],
-                                note=data["evidence_note"], expected_version=expected(),
-                                stance=data["evidence_stance"] or Evidence.Stance.CONTEXT)
-            done.append("Evidence added.")
-        if pressed == "assign":
-            if data.get("assignee") is None:
-                raise review.Incomplete("Choose whom to assign the claim to.")
-            review.claim_assign(claim=claim, user=user, assignee=data["assignee"],
-                                expected_version=expected())
-            done.append(f"Assigned to {data['assignee']}.")
-        elif pressed:
-            transition = review.TRANSITIONS.get(pressed)
-            if transition is None:
-                raise review.ReviewError(f"Unknown action {pressed!r}.")
-            self._transition(pressed, claim, user, data, expected())
-            done.append(DONE.get(pressed, f"{transition.label}: done."))
-        if not done and version is not None:
-            # Nothing asked: still tell a user whose page is out of date.
-            current = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).first()
-            if current != version:
-                raise review.Conflict("This claim was changed while you had it open: reload it.")
-        return " ".join(done) or "Nothing to save."
-
-    def _transition(self, name, claim, user, data, version):
-        note = data.get("note", "")
-        verdict, rationale = data.get("new_verdict", ""), data.get("new_rationale", "")
-        calls = {
-            "take": lambda: review.claim_take(claim=claim, user=user, expected_version=version),
-            "submit": lambda: review.claim_submit(claim=claim, user=user, verdict=verdict,
-                                                  rationale=rationale,
-                                                  expected_version=version),
-            "publish": lambda: review.claim_publish(claim=claim, user=user,
-                                                    expected_version=version),
-            "send_back": lambda: review.claim_send_back(claim=claim, user=user, note=note,
-                                                        expected_version=version),
-            "dismiss": lambda: review.claim_dismiss(claim=claim, user=user, reason=note,
-                                                    expected_version=version),
-            "reopen": lambda: review.claim_reopen(claim=claim, user=user, note=note,
-                                                  expected_version=version),
-            "correct": lambda: review.claim_correct(claim=claim, user=user, verdict=verdict,
-                                                    rationale=rationale, note=note,
-                                                    expected_version=version),
-            "approve_correction": lambda: review.claim_correction_approve(
-                claim=claim, user=user, expected_version=version),
-            "discard_correction": lambda: review.claim_correction_discard(
-                claim=claim, user=user, note=note, expected_version=version),
-        }
-        return calls[name]()
-
-    def _decide_link(self, value: str, user) -> str:
-        if not user.has_perm("claims.change_claimlink"):
-            raise review.NotAllowed("You may not decide links.")
-        pk, _, status = value.partition(":")
-        link = ClaimLink.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
-        if link is None or self.instance.pk not in (link.claim_id, link.target_claim_id):
-            raise review.ReviewError("That link is not this claim's.")
-        matching.link_decide(link=link, user=user, status=status)
-        return f"Link {status}."
-
-
-# What the page says after a transition, where "<label>: done." would not say enough.
-DONE = {
-    "correct": "Correction proposed: it is published once another editor approves it.",
-    "approve_correction": "Correction published: the claim shows the new verdict.",
-}
 
 
 class DismissForm(forms.Form):

@@ -23,6 +23,7 @@ from claims.models import (
     ClaimLink,
     Evidence,
     VerdictVersion,
+    best_per_other,
 )
 
 
@@ -131,15 +132,10 @@ def verdict_of(claim) -> dict | None:
 def related_of(claim, *, visible, url) -> dict[str, list[dict]]:
     """The best link to each other claim either way, by score, on each side; only claims
     ``visible`` to the reader."""
-    best: dict[int, tuple[tuple[str, float, bool], _Other]] = {}
-    for link, other in claim.related_pairs:
-        if not visible(other):
-            continue
-        if other.pk not in best or link[1] > best[other.pk][0][1]:
-            best[other.pk] = (link, other)
     sides = {"supports": [], "contradicts": []}
-    for (relation, score, confirmed), other in sorted(best.values(),
-                                                      key=lambda pair: -pair[0][1]):
+    visible_pairs = ((link, other) for link, other in claim.related_pairs if visible(other))
+    for (relation, score, confirmed), other in best_per_other(visible_pairs,
+                                                              score=lambda link: link[1]):
         if relation in sides:
             sides[relation].append({
                 "id": other.pk, "text": other.text, "relation": relation, "score": score,

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils.http import http_date
 
-from claims import review
+from claims import propositions, review
 from claims.clients import client_create
 from claims.models import Article, Claim, ClaimLink, Proposition
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
@@ -705,7 +705,6 @@ def test_json_and_the_browsable_api_have_their_own_etags(personas, claims):
 
 
 def test_related_claims_and_members_say_whether_an_editor_confirmed_them(personas, claims):
-    from claims import matching
 
     published = claims["published"]
     other, third = publish(ClaimFactory()), publish(ClaimFactory())
@@ -713,7 +712,7 @@ def test_related_claims_and_members_say_whether_an_editor_confirmed_them(persona
                                          relation="supports", score=0.7, method="test")
     decided = ClaimLink.objects.create(claim=published, target_claim=third,
                                        relation="supports", score=0.6, method="test")
-    matching.link_decide(link=decided, user=desk_user("ed", EDITOR), status="confirmed")
+    propositions.link_decide(link=decided, user=desk_user("ed", EDITOR), status="confirmed")
     proposition = Proposition.objects.create(text=published.text, first_claim=published)
     ClaimLink.objects.create(claim=published, proposition=proposition, relation="supports",
                              score=0.9, method="test")
@@ -722,6 +721,6 @@ def test_related_claims_and_members_say_whether_an_editor_confirmed_them(persona
         other.pk: False, third.pk: True}
     members = personas["anonymous"].get(f"/api/v1/propositions/{proposition.pk}/").json()
     assert [m["confirmed"] for m in members["members"]["supports"]] == [False]
-    matching.link_decide(link=suggested, user=desk_user("ed2", EDITOR), status="rejected")
+    propositions.link_decide(link=suggested, user=desk_user("ed2", EDITOR), status="rejected")
     body = personas["anonymous"].get(f"/api/v1/claims/{published.pk}/").json()
     assert [r["id"] for r in body["related"]["supports"]] == [third.pk]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from claims import matching
+from claims import matching, propositions
 from claims.models import Article, Claim, ClaimLink, FactCheck, Proposition
 from tests.factories import UserFactory
 
@@ -22,11 +22,19 @@ def demo_matched():
     return Article.objects.all()
 
 
+def proposition_sides(proposition):
+    """The member claims on each side, in time order, as the proposition page lists them."""
+    sides = {relation: [] for relation in ClaimLink.Relation.values}
+    for link in ClaimLink.objects.members_of(proposition).in_time_order():
+        sides[link.relation].append(link.claim)
+    return sides
+
+
 def invasion_proposition() -> Proposition:
     """The proposition with the most sources among those holding an invasion allegation."""
     best, best_sources = None, -1
     for proposition in Proposition.objects.all():
-        sides = matching.proposition_sides(proposition)
+        sides = proposition_sides(proposition)
         texts = " ".join(c.text.lower() for c in sides["supports"])
         if "invade" not in texts and "invasion" not in texts:
             continue
@@ -38,7 +46,7 @@ def invasion_proposition() -> Proposition:
 
 
 def test_the_allegation_and_its_denials_share_a_proposition_on_opposite_sides(demo_matched):
-    sides = matching.proposition_sides(invasion_proposition())
+    sides = proposition_sides(invasion_proposition())
     supporting_sources = {c.article.source.name for c in sides["supports"]}
     contradicting_sources = {c.article.source.name for c in sides["contradicts"]}
     assert len(supporting_sources) >= 2, sides
@@ -118,7 +126,7 @@ def test_editors_see_propositions_and_decide_links_in_the_admin(client, demo_mat
     page = client.get(reverse("admin:claims_proposition_change", args=[proposition.pk]))
     assert page.status_code == 200
     assert "Contradicts" in page.content.decode() and "Supports" in page.content.decode()
-    claim = matching.proposition_sides(proposition)["contradicts"][0]
+    claim = proposition_sides(proposition)["contradicts"][0]
     claim_page = client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
     assert "Supporting (other sources)" in claim_page.content.decode()
 
@@ -143,12 +151,12 @@ def test_splitting_memberships_makes_a_new_locked_proposition(demo_matched):
     links = list(ClaimLink.objects.filter(proposition=proposition,
                                           relation="contradicts"))
     editor = UserFactory()
-    new = matching.proposition_split(links=links, user=editor)
+    new = propositions.proposition_split(links=links, user=editor)
     assert new.locked
     assert set(ClaimLink.objects.filter(proposition=new).values_list("status", flat=True)) == {
         "confirmed"}
-    with pytest.raises(matching.DecisionError):
-        matching.proposition_split(links=list(ClaimLink.objects.filter(proposition=new)),
+    with pytest.raises(propositions.DecisionError):
+        propositions.proposition_split(links=list(ClaimLink.objects.filter(proposition=new)),
                                    user=editor)
 
 
@@ -182,7 +190,7 @@ def test_a_rejection_from_either_side_stands_and_locked_propositions_get_no_new_
         demo_matched):
     editor = UserFactory()
     link = ClaimLink.objects.filter(target_claim__isnull=False).first()
-    matching.link_decide(link=link, user=editor, status="rejected")
+    propositions.link_decide(link=link, user=editor, status="rejected")
     ClaimLink.objects.filter(claim=link.target_claim, target_claim=link.claim).delete()
     matching.claim_match(claim_id=link.target_claim_id)
     assert not ClaimLink.objects.filter(claim=link.target_claim, target_claim=link.claim).exists()
@@ -235,11 +243,11 @@ def test_the_sweep_prunes_propositions_emptied_behind_the_services_back(demo_mat
 def test_a_proposition_merged_away_cannot_be_merged_again(demo_matched):
     editor = UserFactory()
     first, second, third = Proposition.objects.order_by("id")[:3]
-    target = matching.propositions_merge(propositions=[first, second], user=editor)
+    target = propositions.propositions_merge(propositions=[first, second], user=editor)
     merged_away = ({first, second} - {target}).pop()
     # The caller's copy is stale (read before the merge): the service reads again.
-    with pytest.raises(matching.DecisionError, match="already been merged"):
-        matching.propositions_merge(propositions=[merged_away, third], user=editor)
+    with pytest.raises(propositions.DecisionError, match="already been merged"):
+        propositions.propositions_merge(propositions=[merged_away, third], user=editor)
     assert not ClaimLink.objects.filter(proposition=merged_away).exists()
 
 

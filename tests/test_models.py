@@ -64,10 +64,10 @@ def test_it_refuses_the_same_span_and_kind_twice_in_one_article():
 
 def test_it_counts_a_claim_with_review_events_as_touched():
     fresh = ClaimFactory()
-    assert not fresh.is_touched
+    assert not Claim.objects.touched().filter(pk=fresh.pk).exists()
     ReviewEventFactory(claim=fresh)
-    assert fresh.is_touched
-    assert ClaimFactory(status=Claim.Status.IN_REVIEW).is_touched
+    assert Claim.objects.touched().filter(pk=fresh.pk).exists()
+    assert Claim.objects.touched().filter(pk=ClaimFactory(status=Claim.Status.IN_REVIEW).pk).exists()
 
 
 

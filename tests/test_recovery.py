@@ -19,7 +19,7 @@ from django.db import OperationalError, connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from claims import enqueue, extraction, ingestion, matching, tasks
+from claims import enqueue, extraction, ingestion, matching, propositions, tasks
 from claims.models import Article, Claim, ClaimLink
 from tests.conftest import require
 from tests.test_pipeline_services import (  # noqa: F401 - fixtures
@@ -319,7 +319,7 @@ def test_concurrent_matching_of_articles_sharing_claimants_never_deadlocks(servi
                                                 target_claim__isnull=False).order_by("?").first()
                 try:
                     if link is not None:
-                        matching.link_decide(link=link, user=editor,
+                        propositions.link_decide(link=link, user=editor,
                                              status=ClaimLink.Status.CONFIRMED)
                 except ClaimLink.DoesNotExist:
                     pass  # deleted with its claims by the re-extraction meanwhile

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import desk, extraction, review
-from claims.admin.common import CONTEXT_CHARS, _claim_line, _decision, _items
+from claims.admin.common import CONTEXT_CHARS, fragment
 from claims.admin.filters import (
     AssignmentFilter,
     CorrectionFilter,
@@ -25,6 +27,7 @@ from claims.forms import ClaimReviewForm, DismissForm
 from claims.models import (
     Claim,
     ClaimLink,
+    best_per_other,
 )
 from claims.roles import REVIEW_READ
 
@@ -176,15 +179,14 @@ class ClaimAdmin(admin.ModelAdmin):
         return tuple([name for name in group if readable(name)] for group in groups)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        # The form keeps only the fields this user sees for this claim: a field left out of
-        # the page cannot be posted either.
-        shown = {name for _, options in self.get_fieldsets(request, obj)
-                 for name in options["fields"]}
-        return type("ClaimReviewForm", (form,), {"request": request, "shown": shown})
+        # Built with the fields of this user's page (get_fieldsets); the form acts as the
+        # user who posted it.
+        return partial(super().get_form(request, obj, change=change, **kwargs),
+                       user=request.user)
 
     def save_model(self, request, obj, form, change):
-        pass  # the form's services saved everything, under a row lock and a version check
+        # The form's service saved everything, under a row lock and a version check.
+        self.message_user(request, form.outcome or "Saved.", messages.SUCCESS)
 
     def save_related(self, request, form, formsets, change):
         pass  # every inline is read-only
@@ -193,8 +195,6 @@ class ClaimAdmin(admin.ModelAdmin):
         return form.outcome
 
     def response_change(self, request, obj):
-        form_outcome = getattr(request, "_review_outcome", "")
-        self.message_user(request, form_outcome or "Saved.", messages.SUCCESS)
         return HttpResponseRedirect(request.path)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="",
@@ -205,10 +205,6 @@ class ClaimAdmin(admin.ModelAdmin):
             context["can_save"] = any(name in context["adminform"].form.fields for name in (
                 "new_verdict", "evidence_url", "remove_evidence"))
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def log_change(self, request, obj, message):
-        request._review_outcome = message
-        return super().log_change(request, obj, message)
 
     def has_add_permission(self, request):
         return False  # claims come from extraction
@@ -288,21 +284,7 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="Priority", ordering="-priority")
     def signals(self, obj):
         """Why the claim is where it is in the queue."""
-        parts = [format_html('<span class="signal" title="check-worthiness">{}</span>',
-                             "—" if obj.checkworthiness is None
-                             else f"{obj.checkworthiness:.2f}")]
-        if obj.corroborations:
-            parts.append(format_html('<span class="signal" title="other outlets carrying it">'
-                                     "+{} outlets</span>", obj.corroborations))
-        if obj.contradictions:
-            parts.append(format_html('<span class="signal signal-denied" title="claims '
-                                     'contradicting it">{} denied</span>', obj.contradictions))
-        if getattr(obj, "was_checked", False):
-            parts.append(format_html('<span class="signal signal-checked">{}</span>',
-                                     "fact-checked before"))
-        if obj.flagged:
-            parts.append(format_html('<span class="signal signal-flag">{}</span>', "flagged"))
-        return format_html_join(" ", "{}", ((p,) for p in parts))
+        return fragment("signals", claim=obj)
 
     @admin.display(description="Source", ordering="article__source__name")
     def source(self, obj):
@@ -330,27 +312,23 @@ class ClaimAdmin(admin.ModelAdmin):
     def current_verdict(self, obj):
         if not obj.verdict:
             return "—"
-        proposer = format_html(" — proposed by {}", obj.proposed_by) if obj.proposed_by else ""
-        return format_html('<span class="verdict verdict-{}">{}</span>{}'
-                           '<div class="rationale">{}</div>', obj.verdict,
-                           obj.get_verdict_display(), proposer, obj.rationale)
+        return fragment("verdict", verdict=obj.verdict, label=obj.get_verdict_display(),
+                        proposed_by=obj.proposed_by, rationale=obj.rationale)
 
     @admin.display(description="Correction awaiting approval")
     def pending_correction(self, obj):
         if obj.correction_proposed_at is None:
             return "—"
-        return format_html(
-            '<span class="verdict verdict-{}">{}</span> — proposed by {} on {}'
-            '<div class="rationale">{}</div><div class="correction">Correction: {}</div>'
-            '<p class="help">Another editor approves it (four eyes); until then the published '
-            "verdict above stands.</p>", obj.correction_verdict,
-            obj.get_correction_verdict_display(), obj.correction_proposed_by or "—",
-            f"{obj.correction_proposed_at:%Y-%m-%d %H:%M}", obj.correction_rationale,
-            obj.correction_note)
+        return fragment("verdict", verdict=obj.correction_verdict,
+                        label=obj.get_correction_verdict_display(),
+                        proposed_by=obj.correction_proposed_by or "—",
+                        proposed_at=obj.correction_proposed_at,
+                        rationale=obj.correction_rationale,
+                        correction_note=obj.correction_note, awaiting=True)
 
     @admin.display(description="In context")
     def in_context(self, obj):
-        """The claim marked in its article, its cue in bold; every piece escaped."""
+        """The claim marked in its article, its cue in bold (the template escapes it all)."""
         text = obj.article.text
         first = max(0, obj.sentence_start - CONTEXT_CHARS)
         last = min(len(text), obj.sentence_end + CONTEXT_CHARS)
@@ -361,35 +339,23 @@ class ClaimAdmin(admin.ModelAdmin):
             marks.append((obj.cue_start, obj.cue_end, "strong"))
         pieces, position = [], first
         for start, end, tag in sorted(marks):
-            pieces.append(format_html("{}<{}>{}</{}>", text[position:start], tag,
-                                      text[start:end], tag))
+            pieces += [(text[position:start], ""), (text[start:end], tag)]
             position = end
-        pieces.append(format_html("{}", text[position:last]))
-        return format_html(
-            '<div class="claim-context">{}{}{}</div>',
-            "…" if first else "", format_html_join("", "{}", ((p,) for p in pieces)),
-            "…" if last < len(text) else "",
-        )
+        pieces.append((text[position:last], ""))
+        return fragment("in_context", pieces=pieces, cut_before=first > 0,
+                        cut_after=last < len(text))
 
     def _related(self, obj):
-        """Claims of other articles linked either way; the best link per claim, rejected
-        ones left out, as (link, other claim), best first."""
-        live = [ClaimLink.Status.SUGGESTED, ClaimLink.Status.CONFIRMED]
-        related = {}
-        outgoing = obj.links.filter(target_claim__isnull=False, status__in=live).select_related(
+        """Claims of other articles linked either way: the best live link per claim, as
+        (link, other claim), best first."""
+        links = ClaimLink.objects.around([obj.pk]).select_related(
+            "claim__article__source", "claim__claimant",
             "target_claim__article__source", "target_claim__claimant")
-        incoming = obj.linked_from.filter(status__in=live).select_related(
-            "claim__article__source", "claim__claimant")
-        for link, other in [(l, l.target_claim) for l in outgoing] + [(l, l.claim)
-                                                                      for l in incoming]:
-            if other.pk not in related or link.score > related[other.pk][0].score:
-                related[other.pk] = (link, other)
-        return sorted(related.values(), key=lambda pair: -pair[0].score)
+        return best_per_other((link, link.target_claim if link.claim_id == obj.pk
+                               else link.claim) for link in links)
 
     def _link_items(self, pairs):
-        return _items([format_html("{} <small>{}</small>{}", _claim_line(other),
-                                   f"{link.score:.2f}", _decision(link))
-                       for link, other in pairs])
+        return fragment("related", pairs=pairs)
 
     @admin.display(description="Supporting (other sources)")
     def supporting(self, obj):
@@ -403,48 +369,17 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Evidence")
     def evidence_list(self, obj):
-        rows = obj.evidence.select_related("added_by")
-        if not rows:
-            return "—"
-        # Only http(s) addresses are accepted (claims.review.evidence_add); all escaped.
-        return format_html("<ul class=\"evidence\">{}</ul>", format_html_join("", (
-            '<li><span class="stance stance-{}">{}</span> <a href="{}" rel="noopener '
-            'noreferrer nofollow" target="_blank">{}</a> {} <small>({}, {})</small></li>'), (
-            (e.stance, e.get_stance_display(), e.url, Truncator(e.url).chars(80),
-             e.note, e.added_by or "unknown", f"{e.created_at:%Y-%m-%d %H:%M}")
-            for e in rows)))
+        return fragment("evidence", rows=obj.evidence.select_related("added_by"))
 
     @admin.display(description="Published verdicts")
     def verdict_history(self, obj):
-        versions = obj.verdicts.select_related("proposed_by", "published_by")
-        if not versions:
-            return "—"
-        return format_html("<ol class=\"verdicts\">{}</ol>", format_html_join("", (
-            '<li class="{}"><strong>{}</strong>{} — proposed by {}, published by {} on {}'
-            '<div class="rationale">{}</div>{}</li>'), (
-            ("corrected" if v.corrected_at else "current", v.get_verdict_display(),
-             format_html(" <em>(corrected {})</em>", f"{v.corrected_at:%Y-%m-%d}")
-             if v.corrected_at else "", v.proposed_by or "—", v.published_by or "—",
-             f"{v.published_at:%Y-%m-%d %H:%M}", v.rationale,
-             format_html('<div class="correction">Correction: {}</div>', v.correction_note)
-             if v.correction_note else "")
-            for v in versions)))
+        return fragment("verdicts",
+                        versions=obj.verdicts.select_related("proposed_by", "published_by"))
 
     @admin.display(description="Review trail")
     def trail(self, obj):
-        events = obj.events.select_related("actor").order_by("created_at", "id")
-        if not events:
-            return "—"
-        return format_html(
-            '<table class="trail"><thead><tr><th>When</th><th>Who</th><th>What</th>'
-            "<th>From → to</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
-            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                             "<td>{}</td></tr>", (
-                                 (f"{e.created_at:%Y-%m-%d %H:%M}", e.actor or "system",
-                                  e.data.get("transition") or e.get_action_display(),
-                                  f"{e.from_status} → {e.to_status}"
-                                  if e.from_status != e.to_status else e.to_status,
-                                  e.note) for e in events)))
+        return fragment("trail", events=obj.events.select_related("actor")
+                        .order_by("created_at", "id"))
 
     @admin.display(description="Related, no stance")
     def related_neutral(self, obj):
@@ -453,19 +388,8 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Previously fact-checked")
     def previously_checked(self, obj):
-        links = obj.links.filter(factcheck__isnull=False).live().select_related("factcheck").order_by("-score")
-        items = []
-        for link in links:
-            check = link.factcheck
-            title = Truncator(check.claim_reviewed).chars(140)
-            if check.url.startswith(("http://", "https://")):
-                title = format_html('<a href="{}" rel="noopener noreferrer nofollow" '
-                                    'target="_blank">{}</a>', check.url, title)
-            items.append(format_html("{} — <strong>{}</strong> <small>({}, {})</small>{}", title,
-                                     check.verdict or "no verdict",
-                                     check.publisher or "unknown publisher",
-                                     f"{link.score:.2f}", _decision(link)))
-        return _items(items)
+        return fragment("factchecks", links=obj.links.filter(factcheck__isnull=False).live()
+                        .select_related("factcheck").order_by("-score"))
 
     @admin.display(description="Words that decided the kind")
     def kind_cue_words(self, obj):

@@ -1,48 +1,19 @@
-"""Shared pieces of the admin pages: how much context the claim page shows, and how a link, a list and a claim are written in a cell."""
+"""Shared pieces of the admin pages: how much context the claim page shows, the page
+fragments rendered from templates, and the read-only admin base."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
-
-from claims.models import (
-    Claim,
-    ClaimLink,
-)
+from django.template.loader import render_to_string
 
 # Characters of article text shown on each side of a claim's sentence on the claim page.
 CONTEXT_CHARS = 400
 
 
-def _decision(link: ClaimLink) -> str:
-    """Confirm/reject buttons for a suggestion (they submit the claim page's form, which
-    decides the link through the service); the decision itself once made."""
-    if link.status != ClaimLink.Status.SUGGESTED:
-        return format_html(" <em>{}</em>", link.get_status_display().lower())
-    return format_html(
-        ' <button type="submit" name="_link" value="{}:confirmed" class="link-button" '
-        'formnovalidate>confirm</button> <button type="submit" name="_link" '
-        'value="{}:rejected" class="link-button" formnovalidate>reject</button>',
-        link.pk, link.pk)
-
-
-def _items(items) -> str:
-    if not items:
-        return "—"
-    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
-                                                      ((i,) for i in items)))
-
-
-def _claim_line(claim: Claim) -> str:
-    who = claim.claimant.name if claim.claimant else "the outlet"
-    return format_html(
-        '<a href="{}">{}</a> — {}, {} ({})',
-        reverse("admin:claims_claim_change", args=[claim.pk]), Truncator(claim.text).chars(120),
-        who, claim.article.source.name,
-        claim.article.published_at.date() if claim.article.published_at else "undated",
-    )
+def fragment(name: str, **context) -> str:
+    """A piece of an admin page rendered from ``admin/claims/fragments/<name>.html``
+    (escaped by the template engine)."""
+    return render_to_string(f"admin/claims/fragments/{name}.html", context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,20 +6,32 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from claims import matching, review
+from claims import propositions, review
+from claims.admin.common import fragment
 from claims.forms import PropositionRatingForm
 from claims.models import (
     Claim,
     ClaimLink,
     Proposition,
 )
+
+
+def _reshape(model_admin, request, done: str, decide) -> None:
+    """Run an editor's merge or split and say what came of it."""
+    try:
+        proposition = decide()
+    except propositions.DecisionError as exc:
+        model_admin.message_user(request, str(exc), messages.ERROR)
+        return
+    model_admin.message_user(request, f"{done} “{Truncator(proposition.text).chars(80)}”.",
+                             messages.SUCCESS)
 
 
 @admin.register(Proposition)
@@ -105,35 +117,15 @@ class PropositionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Members, in time order")
     def timeline(self, obj):
-        links = (ClaimLink.objects.members_of(obj)
-                 .select_related("claim__article__source", "claim__claimant")
-                 .order_by(F("claim__article__published_at").asc(nulls_last=True),
-                           "claim__start"))
-        if not links:
-            return "—"
-        rows = ((f"{l.claim.article.published_at:%Y-%m-%d %H:%M}"
-                 if l.claim.article.published_at else "undated",
-                 l.claim.article.source.name,
-                 l.claim.claimant.name if l.claim.claimant else "the outlet",
-                 l.relation, l.get_relation_display(),
-                 reverse("admin:claims_claim_change", args=[l.claim_id]),
-                 Truncator(l.claim.text).chars(140), l.claim.get_status_display(),
-                 l.claim.get_verdict_display() if l.claim.status == Claim.Status.PUBLISHED
-                 else "") for l in links)
-        return format_html(
-            '<table class="timeline"><thead><tr><th>When</th><th>Outlet</th><th>Claimant</th>'
-            "<th>Stance</th><th>Claim</th><th>Review</th></tr></thead><tbody>{}</tbody></table>",
-            format_html_join("", '<tr><td>{}</td><td>{}</td><td>{}</td><td><span class="stance '
-                             'stance-{}">{}</span></td><td><a href="{}">{}</a></td>'
-                             "<td>{} {}</td></tr>", rows))
+        return fragment("timeline", links=ClaimLink.objects.members_of(obj).in_time_order())
 
     def get_queryset(self, request):
         # Annotated before ordering (ModelAdmin.get_queryset orders first), since the default
         # ordering is by an annotation.
-        live = Q(links__status__in=["suggested", "confirmed"])
+        live = Q(links__status__in=ClaimLink.LIVE)
         return Proposition.objects.filter(merged_into__isnull=True).annotate(
             member_count=Count("links", filter=live),
-            contradiction_count=Count("links", filter=live & Q(links__relation="contradicts")),
+            contradiction_count=Count("links", filter=live & Q(links__relation=ClaimLink.Relation.CONTRADICTS)),
         ).order_by(*self.get_ordering(request))
 
     def has_add_permission(self, request):
@@ -153,13 +145,9 @@ class PropositionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Merge the selected propositions", permissions=["change"])
     def merge(self, request, queryset):
-        try:
-            target = matching.propositions_merge(propositions=list(queryset), user=request.user)
-        except matching.DecisionError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        self.message_user(request, f"Merged into “{Truncator(target.text).chars(80)}”.",
-                          messages.SUCCESS)
+        _reshape(self, request, "Merged into",
+                 lambda: propositions.propositions_merge(propositions=list(queryset),
+                                                         user=request.user))
 
 
 @admin.register(ClaimLink)
@@ -199,7 +187,7 @@ class ClaimLinkAdmin(admin.ModelAdmin):
     def _decide(self, request, queryset, status):
         done = 0
         for link in queryset:
-            matching.link_decide(link=link, user=request.user, status=status)
+            propositions.link_decide(link=link, user=request.user, status=status)
             done += 1
         self.message_user(request, f"{done} link(s) {status}.", messages.SUCCESS)
 
@@ -218,10 +206,6 @@ class ClaimLinkAdmin(admin.ModelAdmin):
     @admin.action(description="Split the selected memberships into a new proposition",
                   permissions=["split"])
     def split(self, request, queryset):
-        try:
-            new = matching.proposition_split(links=list(queryset), user=request.user)
-        except matching.DecisionError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        self.message_user(request, f"New proposition “{Truncator(new.text).chars(80)}”.",
-                          messages.SUCCESS)
+        _reshape(self, request, "New proposition",
+                 lambda: propositions.proposition_split(links=list(queryset),
+                                                        user=request.user))
