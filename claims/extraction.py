@@ -221,9 +221,12 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
             continue
         seen.add(span)
         if span in kept_spans:
-            # The engine still finds the claim an editor worked on: it is current, not stale.
+            # The engine still finds the claim an editor worked on: it is current, not stale,
+            # and says what the engine now says of it.
             claim = kept_spans.pop(span)
-            Claim.objects.filter(pk=claim.pk).update(stale=False, extractor_version=version)
+            Claim.objects.filter(pk=claim.pk).update(
+                stale=False, extractor_version=version, statement=item.statement,
+                proposition_text=item.proposition, polarity=item.polarity)
             continue
         cue = item.cue
         new_claims.append(Claim(
@@ -234,6 +237,7 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
             claimant_mention=(item.claimant.mention.text if item.claimant and item.claimant.mention
                               else "")[:300],
             text=item.content.text, start=item.content.start, end=item.content.end,
+            statement=item.statement, proposition_text=item.proposition, polarity=item.polarity,
             sentence_start=item.sentence.start, sentence_end=item.sentence.end,
             cue=(cue.text if cue else "")[:200],
             cue_start=cue.start if cue else None, cue_end=cue.end if cue else None,

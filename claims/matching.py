@@ -205,7 +205,7 @@ def _join_proposition(claim: Claim, scored) -> int:
         if current is not None:
             return 0  # its matches have gone; the suggestion stays until an editor decides
         proposition = Proposition.objects.create(
-            text=claim.text, first_claim=claim,
+            text=claim.said, first_claim=claim,
             first_seen_at=claim.article.date)
         _suggest(claim=claim, proposition=proposition, relation=ClaimLink.Relation.SUPPORTS,
                  score=1.0, cues=())

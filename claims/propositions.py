@@ -87,7 +87,7 @@ def proposition_split(*, links, user) -> Proposition:
     first = min(links, key=lambda link: (link.claim.article.published_at is None,
                                          link.claim.article.published_at, link.claim_id))
     new = Proposition.objects.create(
-        text=first.claim.text, first_claim=first.claim, locked=True,
+        text=first.claim.said, first_claim=first.claim, locked=True,
         first_seen_at=first.claim.article.date)
     now = timezone.now()
     ClaimLink.objects.filter(pk__in=[link.pk for link in links]).update(

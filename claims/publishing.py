@@ -99,15 +99,15 @@ def claims_attach(claims) -> None:
     # Links from the claim, then links to it, each by score (the order related claims are
     # chosen in when two links join the same pair): (this claim, the other) per direction.
     for mine, theirs in (("claim", "target_claim"), ("target_claim", "claim")):
-        for claim_id, other, relation, score, decided, text, status, source in (
+        for claim_id, other, relation, score, decided, statement, text, status, source in (
                 live.filter(**{f"{mine}_id__in": ids, f"{theirs}__isnull": False})
                 .order_by(f"{mine}_id", "-score", "id")
                 .values_list(f"{mine}_id", f"{theirs}_id", "relation", "score", "status",
-                             f"{theirs}__text", f"{theirs}__status",
+                             f"{theirs}__statement", f"{theirs}__text", f"{theirs}__status",
                              f"{theirs}__article__source__name")):
             by_id[claim_id].related_pairs.append(
                 ((relation, score, decided == ClaimLink.Status.CONFIRMED),
-                 _Other(other, text, status, source)))
+                 _Other(other, statement or text, status, source)))
     for claim_id, proposition_id in (
             live.filter(claim_id__in=ids, proposition__isnull=False)
             .order_by("claim_id", "-score", "id").values_list("claim_id", "proposition_id")):
@@ -150,7 +150,10 @@ def claim_document(claim, *, visible, url) -> dict:
     return {
         "id": claim.pk,
         "url": url(claim.pk),
-        "text": claim.text,
+        "text": claim.said,
+        "proposition_text": claim.bears_on,
+        "polarity": claim.polarity,
+        "span": {"start": claim.start, "end": claim.end, "text": claim.text},
         "kind": claim.kind,
         "negated": claim.negated,
         "hedged": claim.hedged,
@@ -240,7 +243,7 @@ def claim_review(claim: Claim, *, request=None) -> dict:
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": _absolute(request, reverse("claim-public", args=[claim.pk])),
-        "claimReviewed": claim.text,
+        "claimReviewed": claim.said,
         "reviewRating": rating,
         "itemReviewed": item,
         "author": _publisher(request),

@@ -60,6 +60,7 @@ class ClaimAdmin(admin.ModelAdmin):
         css = {"all": ["claims/admin.css"]}
 
     readonly_fields = [
+        "statement", "proposition_text", "polarity",
         "evidence_list", "verdict_history", "trail", "in_context", "pending_correction", "supporting", "contradicting", "related_neutral", "previously_checked",
         "signals",
         "review_state", "current_verdict", "claimant", "claimant_mention", "cue", "kind",
@@ -141,7 +142,8 @@ class ClaimAdmin(admin.ModelAdmin):
         review_fields, across, history = self._readable(
             request.user, obj, review_fields, across, history)
         return [
-            (None, {"fields": ["in_context", "claimant", "cue", "kind", "signals"]}),
+            (None, {"fields": ["statement", "in_context", "claimant", "cue", "kind",
+                               "proposition_text", "polarity", "signals"]}),
             ("Review", {"fields": review_fields}),
             *([("Across sources", {"fields": across})] if across else []),
             *([("History", {"fields": history})] if history else []),
@@ -273,7 +275,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Claim", ordering="text")
     def claim_text(self, obj):
-        return Truncator(obj.text).chars(120)
+        return Truncator(obj.said).chars(120)
 
     @admin.display(description="Claimant", ordering="claimant__name")
     def claimant_name(self, obj):

@@ -85,6 +85,12 @@ class RelatedClaimSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
+class SpanSerializer(serializers.Serializer):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    text = serializers.CharField()
+
+
 class RelatedSerializer(serializers.Serializer):
     supports = RelatedClaimSerializer(many=True)
     contradicts = RelatedClaimSerializer(many=True)
@@ -108,6 +114,14 @@ class ClaimSerializer(serializers.ModelSerializer):
     """
 
     url = serializers.SerializerMethodField()
+    text = serializers.CharField(
+        source="said", help_text="The claim as its claimant made it, readable on its own (a "
+        "denial reads as the denial): what to show readers.")
+    proposition_text = serializers.CharField(
+        source="bears_on", help_text="The positive, attribution-free clause the claim bears on.")
+    polarity = serializers.ChoiceField(
+        choices=Claim.Polarity.choices, help_text="The claim's stance toward proposition_text.")
+    span = serializers.SerializerMethodField()
     claimant = ClaimantSerializer(allow_null=True)
     article = ArticleBriefSerializer()
     verdict = serializers.SerializerMethodField()
@@ -121,7 +135,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "url", "text", "kind", "negated", "hedged", "checkworthiness",
+        fields = ["id", "url", "text", "proposition_text", "polarity", "span", "kind", "negated", "hedged", "checkworthiness",
                   "claimant", "claimant_mention", "cue", "article", "status", "verdict",
                   "rationale", "evidence", "verdicts", "related", "proposition",
                   "published_at", "updated_at", "claimreview_url"]
@@ -143,6 +157,11 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_url(self, claim) -> str:
         return self.claim_url(claim.pk)
+
+    def get_span(self, claim) -> SpanSerializer:
+        """Where the claim stands in its article: character offsets and the text there (for
+        a denial, what was denied)."""
+        return {"start": claim.start, "end": claim.end, "text": claim.text}
 
     def get_verdict(self, claim) -> RatingSerializer(allow_null=True):
         return verdict_of(claim)
@@ -196,7 +215,7 @@ class PropositionSerializer(serializers.ModelSerializer):
     def get_text(self, proposition) -> str:
         if self._shows_own(proposition) or not proposition.live_links:
             return proposition.text
-        return proposition.live_links[0].claim.text
+        return proposition.live_links[0].claim.said
 
     def get_first_seen_at(self, proposition) -> datetime | None:
         # The stored date is the earliest of all members, drafts included (joins and merges

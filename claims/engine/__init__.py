@@ -22,6 +22,7 @@ from .claimants import Resolver
 from .kinds import classify, is_hedged, is_negated, outside_quotes
 from .lexicon import NAME_TITLES, PAGE_LABELS, ROLE_WORDS
 from .sentences import split_sentences
+from .statements import statement_of
 from .text import clean_text, furniture_kind
 from .types import KINDS, ClaimantRef, ExtractedClaim, Span
 
@@ -37,7 +38,7 @@ __all__ = [
     "split_sentences",
 ]
 
-ENGINE_VERSION = "0.3.1"
+ENGINE_VERSION = "0.4.0"
 
 # The outlet's own voice: a finite verb (lower-case, so "United" is not a verb) ...
 _FINITE_RE = re.compile(
@@ -259,7 +260,7 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
             extra["stated"] = _span(text, a, b)
             a += offset
         content = text[a:b]
-        claims.append(ExtractedClaim(
+        claim = ExtractedClaim(
             content=_span(text, a, b),
             sentence=_span(text, *raw.sentence),
             kind=kind,
@@ -269,7 +270,10 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
             negated=is_negated(content),
             hedged=is_hedged(content),
             extra=extra,
-        ))
+        )
+        said = statement_of(claim, text)
+        claims.append(replace(claim, statement=said.text, proposition=said.proposition,
+                              polarity=said.polarity))
     claims.sort(key=lambda c: (c.content.start, c.content.end))
     return claims
 

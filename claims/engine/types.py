@@ -42,7 +42,10 @@ class ExtractedClaim:
     sentence(s) that hold it, ``cue`` the reporting words ("said", "denied",
     "according to"), ``claimant`` None for the outlet's own statement. ``kind`` is one of
     ``KINDS``. ``cue_words`` are the words that decided the kind. ``negated`` and
-    ``hedged`` flag negation and hedging inside the content. ``checkworthiness`` (0..1) is set by
+    ``hedged`` flag negation and hedging inside the content. ``statement`` is the claim as its
+    claimant made it, readable on its own (a denial says the denial); ``proposition`` the
+    positive, attribution-free clause it bears on, and ``polarity`` its stance toward it
+    (affirms / denies / hedges; ``engine.statements``). ``checkworthiness`` (0..1) is set by
     ``analyse``, not by ``extract_claims``.
     """
 
@@ -55,6 +58,9 @@ class ExtractedClaim:
     negated: bool = False
     hedged: bool = False
     checkworthiness: float | None = None
+    statement: str = ""
+    proposition: str = ""
+    polarity: str = "affirms"
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -87,12 +87,27 @@ class Claim(models.Model):
         PUBLISHED = "published", "Published"
         DISMISSED = "dismissed", "Dismissed"
 
+    class Polarity(models.TextChoices):
+        AFFIRMS = "affirms", "Affirms"
+        DENIES = "denies", "Denies"
+        HEDGES = "hedges", "Hedges"
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
     claimant = models.ForeignKey(
         Claimant, null=True, blank=True, on_delete=models.PROTECT, related_name="claims",
         help_text="Who made the claim; empty for the outlet's own statement.",
     )
-    text = models.TextField(help_text="The claimed content, exactly as in the article.")
+    text = models.TextField(help_text="The claimed content, exactly as in the article (for a "
+                            "denial, what was denied).")
+    statement = models.TextField(
+        blank=True, help_text="The claim as its claimant made it, readable on its own: what "
+        "readers see (a denial reads as the denial).")
+    proposition_text = models.TextField(
+        "proposition", blank=True, help_text="The positive, attribution-free clause the claim "
+        "bears on: what matching compares.")
+    polarity = models.CharField(
+        max_length=8, choices=Polarity.choices, default=Polarity.AFFIRMS,
+        help_text="The claim's stance toward its proposition.")
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     sentence_start = models.PositiveIntegerField()
@@ -208,9 +223,19 @@ class Claim(models.Model):
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
         ]
 
+    @property
+    def said(self) -> str:
+        """What readers see: the statement, or the span where none was made."""
+        return self.statement or self.text
+
+    @property
+    def bears_on(self) -> str:
+        """The proposition the claim bears on, or what it says where none was made."""
+        return self.proposition_text or self.said
+
     def __str__(self) -> str:
-        text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
-        return text
+        text = self.said
+        return text if len(text) <= 80 else text[:77] + "…"
 
 
 class Evidence(models.Model):
