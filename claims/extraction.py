@@ -222,11 +222,12 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
         seen.add(span)
         if span in kept_spans:
             # The engine still finds the claim an editor worked on: it is current, not stale,
-            # and says what the engine now says of it.
+            # and says what the engine now says of it, unless the desk edited its words.
             claim = kept_spans.pop(span)
-            Claim.objects.filter(pk=claim.pk).update(
-                stale=False, extractor_version=version, statement=item.statement,
-                proposition_text=item.proposition, polarity=item.polarity)
+            Claim.objects.filter(pk=claim.pk).update(stale=False, extractor_version=version)
+            Claim.objects.filter(pk=claim.pk, edited_at__isnull=True).update(
+                statement=item.statement, proposition_text=item.proposition,
+                polarity=item.polarity)  # the desk's words, where it edited them, stay
             continue
         cue = item.cue
         new_claims.append(Claim(

@@ -4,9 +4,11 @@ refusal comes back as a form error with the user's input kept, so nothing typed 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 
 from claims import review
-from claims.models import Claim, Evidence, Verdict
+from claims.models import Claim, Claimant, Evidence, Verdict
 
 Status = Claim.Status
 
@@ -41,6 +43,35 @@ class ClaimReviewForm(forms.ModelForm):
         help_text="Required to send back, dismiss, reopen, correct or discard a correction; kept "
         "in the review trail.")
 
+    # Editing what extraction made of the claim (review.claim_edit).
+    edit_statement = forms.CharField(
+        label="Statement", max_length=review.STATEMENT_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="The claim as its claimant made it, readable on its own: what readers see.")
+    edit_claimant = forms.ModelChoiceField(
+        label="Claimant", queryset=Claimant.objects.all(), required=False,
+        widget=AutocompleteSelect(Claim._meta.get_field("claimant"), admin.site),
+        help_text="Empty: the outlet's own statement.")
+    new_claimant_name = forms.CharField(
+        label="…or a new claimant", max_length=300, required=False,
+        widget=forms.TextInput(attrs={"size": 40}),
+        help_text="Found by name if it exists, created otherwise.")
+    new_claimant_aliases = forms.CharField(
+        label="Other names", max_length=2000, required=False,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Of the new claimant, separated by commas (“the Kremlin, Moscow”).")
+    new_claimant_kind = forms.ChoiceField(label="Kind of claimant",
+                                          choices=Claimant.Kind.choices, required=False,
+                                          initial=Claimant.Kind.UNKNOWN)
+    edit_kind = forms.ChoiceField(label="Kind", choices=Claim.Kind.choices, required=False)
+    edit_proposition = forms.CharField(
+        label="Proposition", max_length=review.STATEMENT_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="The positive clause the claim bears on, without who said it: what matching "
+        "compares.")
+    edit_polarity = forms.ChoiceField(label="Polarity", choices=Claim.Polarity.choices,
+                                      required=False)
+
     class Meta:
         model = Claim
         fields: list[str] = []
@@ -63,7 +94,38 @@ class ClaimReviewForm(forms.ModelForm):
         if "new_verdict" in self.fields and not self.is_bound:
             self.initial["new_verdict"] = claim.verdict
             self.initial["new_rationale"] = claim.rationale
+        for name, value in self._claim_values().items():
+            if name in self.fields and not self.is_bound:
+                self.initial[name] = value
         self.outcome = ""
+
+    def _claim_values(self) -> dict:
+        claim = self.instance
+        return {"edit_statement": claim.said, "edit_proposition": claim.bears_on,
+                "edit_polarity": claim.polarity, "edit_kind": claim.kind,
+                "edit_claimant": claim.claimant}
+
+    def _edits(self, data) -> dict:
+        """claim_edit's arguments for what the user changed on the page."""
+        if "edit_statement" not in self.fields:
+            return {}
+        values = self._claim_values()
+        arguments = {"edit_statement": "statement", "edit_proposition": "proposition_text",
+                     "edit_polarity": "polarity", "edit_kind": "kind",
+                     "edit_claimant": "claimant"}
+        # A field the POST does not carry is left as it is (a client posting only what it
+        # changes); an empty statement is refused by the service.
+        edits = {argument: data.get(name) for name, argument in arguments.items()
+                 if name in self.fields and name in self.data
+                 and data.get(name) != values[name]
+                 and (data.get(name) or name not in ("edit_polarity", "edit_kind"))}
+        if data.get("new_claimant_name", "").strip():
+            edits.pop("claimant", None)
+            edits["new_claimant"] = data["new_claimant_name"]
+            edits["new_claimant_aliases"] = [a.strip() for a in
+                                             data.get("new_claimant_aliases", "").split(",")]
+            edits["new_claimant_kind"] = data.get("new_claimant_kind") or "unknown"
+        return edits
 
     def clean(self):
         data = super().clean()
@@ -77,7 +139,7 @@ class ClaimReviewForm(forms.ModelForm):
             evidence_note=data.get("evidence_note", ""),
             evidence_stance=data.get("evidence_stance") or Evidence.Stance.CONTEXT,
             remove_evidence=tuple(data.get("remove_evidence") or ()),
-            assignee=data.get("assignee"), note=data.get("note", ""))
+            assignee=data.get("assignee"), note=data.get("note", ""), edits=self._edits(data))
         try:
             self.outcome = review.claim_page_submit(
                 claim=self.instance, user=self.user, page=page,

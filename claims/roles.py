@@ -34,14 +34,15 @@ _REPORTER = [
     "claims.view_source", "claims.view_article", "claims.add_article",
     "claims.view_claimant", "claims.view_claim", "claims.flag_claim",
 ]
-# Fact-checkers take claims, research (evidence), propose verdicts, decide links.
+# Fact-checkers take claims, correct what extraction made of them (statement, claimant,
+# kind), research (evidence), propose verdicts, decide links.
 _FACT_CHECKER = [
     "claims.view_source", "claims.view_article", "claims.view_claimant",
     "claims.view_claim", "claims.change_claim", "claims.take_claim", "claims.propose_verdict",
     "claims.flag_claim", "claims.view_evidence", "claims.add_evidence",
     "claims.delete_evidence", "claims.view_reviewevent", "claims.view_verdictversion",
     "claims.view_factcheck", "claims.view_proposition", "claims.view_claimlink",
-    "claims.change_claimlink", "claims.view_dashboard",
+    "claims.change_claimlink", "claims.view_dashboard", "claims.edit_claim",
 ]
 # Editors approve, publish, send back, dismiss and correct; they also run the desk's work:
 # articles (re-run extraction), propositions (merge, split), assignments.

@@ -32,6 +32,14 @@ from claims.models import (
 from claims.roles import REVIEW_READ
 
 
+def _may(check, claim, user) -> bool:
+    try:
+        check(claim, user)
+    except review.ReviewError:
+        return False
+    return True
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     """The review queue (ordered by priority) and the claim page where the review happens."""
@@ -60,7 +68,7 @@ class ClaimAdmin(admin.ModelAdmin):
         css = {"all": ["claims/admin.css"]}
 
     readonly_fields = [
-        "statement", "proposition_text", "polarity",
+        "statement", "proposition_text", "polarity", "as_extracted",
         "evidence_list", "verdict_history", "trail", "in_context", "pending_correction", "supporting", "contradicting", "related_neutral", "previously_checked",
         "signals",
         "review_state", "current_verdict", "claimant", "claimant_mention", "cue", "kind",
@@ -110,6 +118,7 @@ class ClaimAdmin(admin.ModelAdmin):
                                         "discard_correction"}),
             "assign": user.has_perm("claims.assign_claim")
             and status in (Claim.Status.NEW, Claim.Status.IN_REVIEW),
+            "edit": _may(review.may_edit, obj, user),
         }
 
     def get_fieldsets(self, request, obj=None):
@@ -141,9 +150,17 @@ class ClaimAdmin(admin.ModelAdmin):
         history = ["verdict_history", "trail"]
         review_fields, across, history = self._readable(
             request.user, obj, review_fields, across, history)
+        if can.get("edit"):
+            claim_fields = ["edit_statement", "in_context", "edit_claimant",
+                            "new_claimant_name", "new_claimant_aliases", "new_claimant_kind",
+                            "cue", "edit_kind", "edit_proposition", "edit_polarity", "signals"]
+        else:
+            claim_fields = ["statement", "in_context", "claimant", "cue", "kind",
+                            "proposition_text", "polarity", "signals"]
+        if obj.edited_at is not None:
+            claim_fields.insert(claim_fields.index("signals"), "as_extracted")
         return [
-            (None, {"fields": ["statement", "in_context", "claimant", "cue", "kind",
-                               "proposition_text", "polarity", "signals"]}),
+            (None, {"fields": claim_fields}),
             ("Review", {"fields": review_fields}),
             *([("Across sources", {"fields": across})] if across else []),
             *([("History", {"fields": history})] if history else []),
@@ -204,8 +221,10 @@ class ClaimAdmin(admin.ModelAdmin):
         if obj is not None:
             context["transitions"] = (review.available_transitions(obj, request.user)
                                       if self.has_change_permission(request, obj) else [])
-            context["can_save"] = any(name in context["adminform"].form.fields for name in (
-                "new_verdict", "evidence_url", "remove_evidence"))
+            fields = context["adminform"].form.fields
+            context["can_save"] = any(name in fields for name in (
+                "new_verdict", "evidence_url", "remove_evidence", "edit_statement"))
+            context["save_label"] = "Save draft" if "new_verdict" in fields else "Save"
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_add_permission(self, request):
@@ -392,6 +411,14 @@ class ClaimAdmin(admin.ModelAdmin):
     def previously_checked(self, obj):
         return fragment("factchecks", links=obj.links.filter(factcheck__isnull=False).live()
                         .select_related("factcheck").order_by("-score"))
+
+    @admin.display(description="As extracted")
+    def as_extracted(self, obj):
+        """What extraction made of the claim before the desk edited it."""
+        original = obj.original or {}
+        return fragment("as_extracted", original=original, claim=obj,
+                        kind=dict(Claim.Kind.choices).get(original.get("kind"), "—"),
+                        polarity=dict(Claim.Polarity.choices).get(original.get("polarity"), "—"))
 
     @admin.display(description="Words that decided the kind")
     def kind_cue_words(self, obj):

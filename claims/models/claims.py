@@ -108,6 +108,16 @@ class Claim(models.Model):
     polarity = models.CharField(
         max_length=8, choices=Polarity.choices, default=Polarity.AFFIRMS,
         help_text="The claim's stance toward its proposition.")
+    # A desk edit of the statement, proposition, polarity, claimant or kind: the extracted
+    # values are kept in ``original`` (at the first edit), and re-extraction leaves the
+    # claim's words alone.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+")
+    original = models.JSONField(default=dict, blank=True,
+                                help_text="What extraction made of the claim, before the desk "
+                                "edited it.")
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     sentence_start = models.PositiveIntegerField()
@@ -211,6 +221,7 @@ class Claim(models.Model):
             ("dismiss_claim", "Can dismiss claims"),
             ("correct_claim", "Can correct published verdicts"),
             ("view_dashboard", "Can view the desk dashboard"),
+            ("edit_claim", "Can edit a claim's statement, claimant and kind"),
         ]
         indexes = [
             # The review queue: status first, highest priority first.

@@ -14,10 +14,12 @@ A correction of a published claim is proposed by one editor and approved (or dis
 another; the claim stays published throughout, its verdict unchanged until the approval.
 
 Modules: ``rules`` (errors, transitions and their guards, the lock, version check and trail
-write), ``transitions`` (one service per step), ``evidence``, ``suggestions`` (rating a
+write), ``transitions`` (one service per step), ``edits`` (the desk's corrections of a
+claim's statement, claimant and kind), ``evidence``, ``suggestions`` (rating a
 proposition), ``page`` (the claim page's buttons, one service per press).
 """
 
+from claims.review.edits import STATEMENT_MAX, UNCHANGED, claim_edit, may_edit
 from claims.review.evidence import evidence_add, evidence_remove
 from claims.review.page import DONE, PageInput, claim_page_submit
 from claims.review.rules import (
@@ -53,7 +55,7 @@ from claims.review.transitions import (
 )
 
 __all__ = [
-    "DONE", "NOTE_MAX", "TRANSITIONS", "Conflict", "Incomplete", "NotAllowed", "PageInput",
+    "DONE", "NOTE_MAX", "STATEMENT_MAX", "UNCHANGED", "claim_edit", "may_edit", "TRANSITIONS", "Conflict", "Incomplete", "NotAllowed", "PageInput",
     "ReviewError", "Transition", "VerdictSuggestion", "WrongState", "available_transitions",
     "claim_assign", "claim_correct", "claim_correction_approve", "claim_correction_discard",
     "claim_dismiss", "claim_draft", "claim_flag", "claim_page_submit", "claim_publish",

@@ -1,5 +1,5 @@
-"""The claim page's buttons, one service per press. What was typed on the page (a draft
-verdict, evidence added or removed) is saved, then the button's action runs — an
+"""The claim page's buttons, one service per press. What was typed on the page (edits of the
+claim, a draft verdict, evidence added or removed) is saved, then the button's action runs — an
 assignment, a transition, or a decision on a suggested link — in one transaction behind one
 version check, so a refusal leaves nothing half done and the form keeps the user's input."""
 
@@ -11,6 +11,7 @@ from django.db import transaction
 
 from claims import propositions
 from claims.models import Claim, ClaimLink, Evidence
+from claims.review.edits import claim_edit
 from claims.review.evidence import evidence_add, evidence_remove
 from claims.review.rules import TRANSITIONS, Conflict, Incomplete, NotAllowed, ReviewError, Status
 from claims.review.transitions import (
@@ -42,6 +43,7 @@ class PageInput:
     remove_evidence: tuple[Evidence, ...] = ()
     assignee: object = None
     note: str = ""
+    edits: dict | None = None  # claim_edit's arguments for what the user changed
 
 
 # Each transition's service, as the page calls it (version: the one to compare, or None).
@@ -116,6 +118,9 @@ def claim_page_submit(*, claim: Claim, user, page: PageInput, action: str = "",
         # A link's buttons are submit buttons of the same form: what was typed is kept.
         done.append(_link_decide(claim, user, link))
         action = ""
+    if page.edits:
+        claim = claim_edit(claim=claim, user=user, **page.edits, expected_version=expected())
+        done.append("Claim edited.")
     if page.verdict is not None and claim.status == Status.IN_REVIEW and not action \
             and (page.verdict, page.rationale.strip()) != (claim.verdict, claim.rationale):
         claim_draft(claim=claim, user=user, verdict=page.verdict, rationale=page.rationale,
