@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import signals
 from django.db.models.signals import post_migrate
 
 
@@ -18,3 +19,9 @@ class ClaimsConfig(AppConfig):
     def ready(self):
         post_migrate.connect(_roles_after_migrate, sender=self,
                              dispatch_uid="claims.roles_after_migrate")
+        from claims import enqueue
+
+        signals.request_started.connect(enqueue.request_started,
+                                        dispatch_uid="claims.enqueue.request_started")
+        signals.request_finished.connect(enqueue.request_finished,
+                                         dispatch_uid="claims.enqueue.request_finished")

@@ -68,12 +68,30 @@ def _run_in_turn(send) -> None:
     if waiting is not None:
         waiting.append(send)  # a task is running: this one runs when it returns
         return
+    after_response = getattr(_in_process, "after_response", None)
+    if after_response is not None:
+        after_response.append(send)  # a request is being answered: it runs once it has been
+        return
     _in_process.waiting = [send]
     try:
         while _in_process.waiting:
             _in_process.waiting.pop(0)()
     finally:
         _in_process.waiting = None
+
+
+def request_started(**kwargs) -> None:
+    """In process, work a request sends runs after its response has gone out (the
+    ``request_finished`` signal), so a long article saved from the admin does not hold the
+    page: the article shows as pending until it has been processed."""
+    _in_process.after_response = []
+
+
+def request_finished(**kwargs) -> None:
+    deferred = getattr(_in_process, "after_response", None)
+    _in_process.after_response = None
+    for send in deferred or ():
+        _run_in_turn(send)
 
 
 def article_enqueue(*, article_id: int) -> None:

@@ -79,6 +79,16 @@ def article_take(*, article_id: int, lease: datetime | None = None) -> datetime 
     return now
 
 
+def most_checkworthy(extracted, limit: int) -> tuple[list, int]:
+    """At most ``limit`` claims: the most check-worthy (the earlier of equals), in text
+    order; and how many were left out. A long article costs a bounded amount of work."""
+    if len(extracted) <= limit:
+        return extracted, 0
+    ranked = sorted(extracted, key=lambda c: (-(c.checkworthiness or 0.0), c.content.start))
+    kept = sorted(ranked[:limit], key=lambda c: (c.content.start, c.content.end))
+    return kept, len(extracted) - limit
+
+
 def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
     """Extract the claims of an article taken with ``lease`` and store them.
 
@@ -95,6 +105,7 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
                      engine_version=engine.ENGINE_VERSION, lease=lease)
         return ProcessOutcome("failed")
 
+    extracted, dropped = most_checkworthy(extracted, settings.CLAIMTRACK_ARTICLE_MAX_CLAIMS)
     with transaction.atomic():
         if Claim.objects.filter(article_id=article_id).exists():
             # Re-extraction deletes claims (and prunes propositions): the membership lock
@@ -109,6 +120,7 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
         )
         locked.state = Article.State.DONE
         locked.error = ""
+        locked.claims_dropped = dropped
         locked.extractor_version = engine.ENGINE_VERSION
         locked.processed_at = locked.state_changed_at = timezone.now()
         # New claims: matched afresh, from the first claim, with a fresh count of attempts.
@@ -116,7 +128,7 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
         locked.match_requested_at = locked.processed_at
         locked.match_cursor = locked.match_attempts = 0
         locked.save(
-            update_fields=["state", "error", "extractor_version", "processed_at",
+            update_fields=["state", "error", "claims_dropped", "extractor_version", "processed_at",
                            "state_changed_at", "matched_at", "match_started_at",
                            "match_enqueued_at", "match_requested_at", "match_cursor",
                            "match_attempts", "updated_at"]

@@ -283,6 +283,9 @@ CLAIMTRACK_SWEEP_INTERVAL = env_int("CLAIMTRACK_SWEEP_INTERVAL", 60, minimum=5)
 # limit, then hands the rest to a new task: a long article is matched in chunks that each
 # finish inside the limit (~0.5 s a claim measured in docs/benchmarks.md: 100 take ~50 s).
 CLAIMTRACK_MATCH_CHUNK = env_int("CLAIMTRACK_MATCH_CHUNK", 100, minimum=1)
+# At most this many claims an article (the most check-worthy): a long article costs bounded
+# work in extraction, matching and on the desk's pages.
+CLAIMTRACK_ARTICLE_MAX_CLAIMS = env_int("CLAIMTRACK_ARTICLE_MAX_CLAIMS", 120, minimum=1)
 
 # Matching. Similarities are cosines of stemmed terms (0..1); set by reading the pairs the
 # demo corpus and the seed produce (docs/quality.md, "Matching"): same-story claims from

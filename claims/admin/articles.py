@@ -92,7 +92,7 @@ class ClaimInline(admin.TabularInline):
     def claim_link(self, obj):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.pk]),
-            Truncator(obj.text).chars(140),
+            Truncator(obj.said).chars(140),
         )
 
 
@@ -111,13 +111,14 @@ class ArticleAdmin(admin.ModelAdmin):
         return obj.url  # the outlet's page; None hides the link
     readonly_fields = [
         "source", "url", "title", "published_at", "state", "error", "attempts",
-        "extractor_version", "processed_at", "matched_at", "match_attempts", "content_hash",
-        "submitted_by", "created_at", "text_block",
+        "extractor_version", "processed_at", "claims_dropped", "matched_at", "match_attempts",
+        "content_hash", "submitted_by", "created_at", "text_block",
     ]
     fieldsets = [
         (None, {"fields": ["title", "source", "url", "published_at"]}),
         ("Processing", {"fields": ["state", "error", "attempts", "extractor_version",
-                                   "processed_at", "matched_at", "match_attempts",
+                                   "processed_at", "claims_dropped", "matched_at",
+                                   "match_attempts",
                                    "content_hash", "submitted_by", "created_at"]}),
         ("Text", {"fields": ["text_block"]}),
     ]

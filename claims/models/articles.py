@@ -57,6 +57,9 @@ class Article(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     extractor_version = models.CharField(max_length=32, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    claims_dropped = models.PositiveIntegerField(
+        default=0, help_text="Claims found beyond the most check-worthy ones kept "
+        "(CLAIMTRACK_ARTICLE_MAX_CLAIMS).")
     matched_at = models.DateTimeField(
         null=True, blank=True, help_text="When its claims were last matched across sources."
     )
