@@ -56,6 +56,37 @@ def family_of_text(text: str) -> str:
     return _ALIAS_TO_FAMILY.get(m.group(0).lower(), "united states" if m.group(0) == "US" else "")
 
 
+_DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+           r"December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
+_WHEN = (rf"(?:{_DAYS}|yesterday|today|tonight|(?:last|this|next)\s+(?:week|month|year|"
+         rf"night|weekend|{_DAYS})|{_MONTHS}\s+\d{{1,2}}(?:,\s+\d{{4}})?)"
+         r"(?:\s+(?:morning|afternoon|evening|night))?")
+# "the Kentucky Republican on Tuesday": when, not who.
+_TEMPORAL_TAIL_RE = re.compile(rf"\s*,?\s+(?:on|late|early)?\s*{_WHEN}\s*$", re.I)
+_TEMPORAL_RE = re.compile(rf"^(?:(?:on|late|early|a|the)\s+)?(?:{_WHEN}|meeting\s+\S+|"
+                          r"(?:morning|afternoon|evening|night|week|weekend|month|year))$",
+                          re.I)
+# Words that stand for no one in particular ("if one adds", "many doubted", "both said").
+_QUANTIFIERS = frozenset({"one", "many", "some", "most", "both", "all", "others", "few",
+                          "several", "each", "everyone", "anyone", "someone", "somebody",
+                          "everybody", "anybody", "none", "nobody", "either", "neither"})
+# Page furniture glued to a name ("HomeNEWSThe SVR"), an address, a broken word ("self-").
+_NOT_A_NAME_RE = re.compile(r"[a-z][A-Z]{2,}|[A-Z]{3,}[a-z]{2,}[A-Z]|https?:|www\.|\.(?:com|org|"
+                            r"net|gov)\b|^\W|-$")
+
+
+def not_a_claimant(phrase: str) -> bool:
+    """A time, a quantifier, page furniture, an address or a broken word: no one who could
+    make a claim."""
+    words = phrase.split()
+    if words and words[0].lower() in _DETERMINERS:
+        words = words[1:]
+    bare = " ".join(words)
+    return (not bare or _TEMPORAL_RE.match(bare) is not None
+            or bare.lower() in _QUANTIFIERS or _NOT_A_NAME_RE.search(bare) is not None)
+
+
 def normalise_name(name: str) -> str:
     words = _NORMALISE_RE.sub("", name).lower().split()
     if words and words[0] in _DETERMINERS:
@@ -68,7 +99,7 @@ class Parsed:
     name: str
     role: str
     kind: str  # person / organisation / country / group / unknown
-    form: str  # full / pronoun / surname / descriptive
+    form: str  # full / pronoun / surname / descriptive / none (not a claimant)
     head: str = ""
     definite: bool = False
 
@@ -76,6 +107,11 @@ class Parsed:
 def parse_mention(phrase: str, role: str = "") -> Parsed:
     """Split a speaker phrase into name, role and kind without looking at the article."""
     phrase = phrase.strip()
+    without_when = _TEMPORAL_TAIL_RE.sub("", phrase)
+    if without_when and without_when != phrase:
+        phrase = without_when
+    if not_a_claimant(phrase):
+        return Parsed("", "", "unknown", "none")
     low = phrase.lower()
     if low in PRONOUNS:
         return Parsed(phrase, "", "person" if low in PERSON_PRONOUNS else "unknown", "pronoun")
@@ -218,6 +254,8 @@ class Resolver:
         self._recent.append(idx)
 
     def _resolve(self, parsed: Parsed, mention: str) -> int | None:
+        if parsed.form == "none":
+            return None  # no one: never a claimant, never an antecedent
         low = mention.lower()
         if parsed.form == "pronoun":
             if low in PERSON_PRONOUNS:
@@ -347,7 +385,7 @@ class Resolver:
             if span is None:
                 return None
             parsed = parse_mention(span.text)
-            if parsed.form == "pronoun":
+            if parsed.form in ("pronoun", "none"):
                 # "He said" with no one to point back to: a speaker, but not a name.
                 return ClaimantRef(name="", kind="unknown", mention=written or span)
             return ClaimantRef(name=span.text, family=normalise_name(span.text),
