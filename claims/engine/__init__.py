@@ -275,7 +275,24 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
         claims.append(replace(claim, statement=said.text, proposition=said.proposition,
                               polarity=said.polarity))
     claims.sort(key=lambda c: (c.content.start, c.content.end))
-    return claims
+    return _without_denied_content(claims)
+
+
+def _overlap(a: Span, b: Span) -> float:
+    """How much of the shorter span the two share."""
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return max(0, shared) / max(1, min(a.end - a.start, b.end - b.start))
+
+
+def _without_denied_content(claims: list[ExtractedClaim]) -> list[ExtractedClaim]:
+    """A denial's content is what was denied, not a second claim: "Russia denied the
+    officials' claims about having plans to invade" is one claim, Russia's denial, not also
+    the officials' allegation of the same words."""
+    denials = [c for c in claims if c.kind == "denial"]
+    if not denials:
+        return claims
+    return [c for c in claims if c.kind == "denial" or not any(
+        d.sentence == c.sentence and _overlap(d.content, c.content) >= 0.5 for d in denials)]
 
 
 def analyse(text: str) -> list[ExtractedClaim]:

@@ -65,6 +65,11 @@ _CLAUSE_START_RE = re.compile(
     r"(?:\s+\w+){0,3}?\s+(?:is|are|was|were|has|have|had|will|would|could|can|should|may|might|must|"
     r"does|do|did|plans?|wants?|intends?|seeks?)\b)")
 _FIRST_SENTENCE_RE = re.compile(r".*?(?:[.!?](?=\s+[A-Z\"“])|$)", re.S)
+_NOT_CLAUSE_START_RE = re.compile(r"^(?:to\s|\w+ing\b)", re.I)
+# A finite verb after the first word: an auxiliary or modal, or a past tense.
+_FINITE_RE = re.compile(
+    r"^\S+.*?\b(?:is|are|was|were|has|have|had|will|would|could|can|should|may|might|must|"
+    r"does|do|did|won['’]t|can['’]t|isn['’]t|wasn['’]t|[a-z]{3,}ed)\b", re.I)
 _GERUND_HAVE_RE = re.compile(r"^(?:any\s+)?having\s+(?:any\s+)?", re.I)
 
 
@@ -136,7 +141,11 @@ def _capital(text: str) -> str:
 
 
 def _is_clause(content: str) -> bool:
-    return _CLAUSE_START_RE.match(content) is not None
+    """A subject and its verb ("the talks failed", "Russia plans to invade"), not an
+    infinitive, an -ing phrase or a noun phrase ("to invade", "a pullback of troops")."""
+    if _NOT_CLAUSE_START_RE.match(content):
+        return False
+    return _CLAUSE_START_RE.match(content) is not None or _FINITE_RE.search(content) is not None
 
 
 def _denied_proposition(subject: str, content: str) -> str:
@@ -151,6 +160,23 @@ def _denied_proposition(subject: str, content: str) -> str:
     if re.match(r"(?:plans?|intentions?)\s+to\b", rest, re.I) and subject:
         return f"{subject} {re.sub(r'^(?:plans?|intentions?)', 'plans', rest, flags=re.I)}"
     return positive(rest) if is_denial(rest) else rest
+
+
+def _complemented(claim: ExtractedClaim, text: str, who: str) -> str:
+    """A content that is no clause ("to invade Ukraine within days", "a pullback") said
+    with its speaker and cue, as written between them: "Russia threatened to invade Ukraine
+    within days". Empty where the speaker is not written before the content, close by."""
+    content = clean(claim.content.text)
+    mention = claim.claimant.mention if claim.claimant is not None else None
+    if _is_clause(content) or mention is None or claim.cue is None:
+        return ""
+    if not mention.end <= claim.cue.start < claim.content.start:
+        return ""
+    between = text[mention.end:claim.content.start]
+    if between[:1] in "'’" or len(between) > 80 or "\n" in between or re.search(r"[.!?][\"”’]?\s", between):
+        return ""
+    speaker = who or mention.text
+    return f"{speaker}{_SPACE_RE.sub(' ', between)}{content}"
 
 
 def statement_of(claim: ExtractedClaim, text: str) -> Statement:
@@ -176,6 +202,7 @@ def statement_of(claim: ExtractedClaim, text: str) -> Statement:
         said = f"{who} denies {that}{content}" if who else f"It is denied {that}{content}"
         return Statement(text=said, proposition=_capital(_denied_proposition(who, content)),
                          polarity=DENIES)
+    content = _complemented(claim, text, who) or content
     first = _FIRST_SENTENCE_RE.match(content).group(0)
     if is_denial(first) and positive(first) != first:
         return Statement(text=_capital(content), proposition=_capital(positive(content)),
