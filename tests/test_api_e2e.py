@@ -100,7 +100,7 @@ def test_submit_process_publish_read_and_receive_the_signed_event(
         assert [row["id"] for row in listed] == [claim.pk]
         assert listed[0]["verdict"]["value"] == "false"
         claimreview = reader.get(f"/api/v1/claims/{claim.pk}/claimreview/").json()
-        assert claimreview["claimReviewed"] == claim.text
+        assert claimreview["claimReviewed"] == claim.said  # the statement: a denial reads as the denial
         assert claimreview["itemReviewed"]["appearance"]["url"] == \
             "https://harbour.example/port-record"
 
