@@ -390,4 +390,6 @@ def test_a_worker_killed_mid_extraction_is_recovered_within_the_lease(
     article.refresh_from_db()
     assert article.state == Article.State.DONE, article.error
     assert article.attempts == 2
-    assert article.claims.count() > 1000
+    # Every claim found, of which the most check-worthy are kept (the rest counted).
+    assert article.claims.count() == settings.CLAIMTRACK_ARTICLE_MAX_CLAIMS
+    assert article.claims_dropped > 1000 - settings.CLAIMTRACK_ARTICLE_MAX_CLAIMS
