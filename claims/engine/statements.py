@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lexicon import HEDGE_RE as _HEDGE_RE
+from .lexicon import NEGATION_RE as _NEGATION_RE
 from .types import ExtractedClaim
 
 AFFIRMS, DENIES, HEDGES = "affirms", "denies", "hedges"
@@ -55,10 +57,6 @@ _UNCONTRACT = {"ca": "can", "wo": "will"}
 _NOT_DENIAL_RE = re.compile(r"\bif\s+not\b|\bnot\s+only\b|\bnot\s+least\b|\bno\s+doubt\b|"
                             r"\bno\s+later\s+than\b|\bnot\s+until\b", re.I)
 _LEADING_NO_RE = re.compile(r"^(?:no[,.!]\s*(?:and\s+(?:again\s+)?no[,.!]?\s*)?)+", re.I)
-_HEDGE_RE = re.compile(r"\b(?:may|might|could|possibly|perhaps|probably|likely|reportedly|"
-                       r"allegedly|apparently)\b", re.I)
-_NEGATION_RE = re.compile(r"\b(?:not|no|never|nobody|nothing|cannot)\b|n['’]t\b|\bno\s+one\b",
-                          re.I)
 # Content that is a clause (a subject and its verb) rather than a noun or -ing phrase.
 _CLAUSE_START_RE = re.compile(
     r"^(?:that\s+|it|they|he|she|we|i|you|there|this|these|those|[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*"
