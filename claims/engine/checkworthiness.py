@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "checkworthiness.json.gz"
@@ -57,51 +58,61 @@ class Model:
         self.slope = data["slope"]
         # term -> (idf, weight) per analyser
         self.blocks = {name: data["features"][name] for name in ANALYSERS}
-        self._word_cache: dict[str, tuple[str, ...]] = {}
-        self._terms = {
-            name: {g: (idf * idf, idf * w) for g, (idf, w) in block.items()}
-            for name, block in self.blocks.items()
-        }
+        # Every term gets an integer id; per id, idf² (the norm's part) and idf·weight (the
+        # dot product's). Counting and summing ints is cheaper than hashing strings again.
+        self._ids: dict[str, dict[str, int]] = {}
+        self._idf_sq: list[float] = []
+        self._idf_weight: list[float] = []
+        for name, block in self.blocks.items():
+            ids = self._ids[name] = {}
+            for gram, (idf, weight) in block.items():
+                ids[gram] = len(self._idf_sq)
+                self._idf_sq.append(idf * idf)
+                self._idf_weight.append(idf * weight)
+        # word -> (ids of its in-vocabulary character n-grams, their idf² sum, idf·weight sum)
+        self._words: dict[str, tuple[tuple[int, ...], float, float]] = {}
 
-    def _char_grams(self, word: str) -> tuple[str, ...]:
-        """In-vocabulary character n-grams of one word, remembered: words repeat."""
-        grams = self._word_cache.get(word)
-        if grams is None:
-            vocab = self.blocks["char"]
-            grams = tuple(g for g in char_ngrams(word) if g in vocab)
-            if len(self._word_cache) < 200_000:
-                self._word_cache[word] = grams
-        return grams
+    def _word(self, word: str) -> tuple[tuple[int, ...], float, float]:
+        """A word's character n-grams, remembered: words repeat."""
+        entry = self._words.get(word)
+        if entry is None:
+            vocab = self._ids["char"]
+            ids = tuple(vocab[g] for g in char_ngrams(word) if g in vocab)
+            entry = (ids, sum(self._idf_sq[i] for i in ids),
+                     sum(self._idf_weight[i] for i in ids))
+            if len(self._words) < 200_000:
+                self._words[word] = entry
+        return entry
 
-    def _counts(self, name: str, text: str) -> Counter:
-        if name == "char":
-            # Character n-grams never cross a space, so a sentence's counts are its words'.
-            grams = [g for word in text.split() for g in self._char_grams(word)]
-        else:
-            vocab = self.blocks[name]
-            grams = [g for g in ANALYSERS[name](text) if g in vocab]
-        return Counter(grams)
+    def _part(self, ids: list[int], norm_sq: float, dot: float) -> float:
+        """One analyser's share of the decision. ``norm_sq`` and ``dot`` come in summed as if
+        each gram occurred once per occurrence; grams seen more than once are corrected to
+        the sublinear tf, (1 + ln tf)·idf, the trainer's."""
+        idf_sq, idf_weight = self._idf_sq, self._idf_weight
+        for gram, count in Counter(ids).most_common():
+            if count == 1:
+                break
+            tf = 1.0 + math.log(count)
+            norm_sq += (tf * tf - count) * idf_sq[gram]
+            dot += (tf - count) * idf_weight[gram]
+        return dot / math.sqrt(norm_sq)
 
     def decision(self, sentence: str) -> float:
         text = normalise(sentence)
         total = self.intercept
-        for name in ANALYSERS:
-            counts = self._counts(name, text)
-            if not counts:
-                continue
-            # Per gram (idf², idf·weight): tf-idf value is (1 + ln tf)·idf (sublinear tf).
-            terms = self._terms[name]
-            norm_sq = dot = 0.0
-            for gram, count in counts.items():
-                idf_sq, idf_weight = terms[gram]
-                if count == 1:
-                    norm_sq += idf_sq
-                    dot += idf_weight
-                else:
-                    tf = 1.0 + math.log(count)
-                    norm_sq += tf * tf * idf_sq
-                    dot += tf * idf_weight
-            total += dot / math.sqrt(norm_sq)
+        tokens = _WORD_RE.findall(text)
+        vocab = self._ids["word"]
+        grams = chain(tokens, map(" ".join, zip(tokens, tokens[1:])))
+        ids = [i for i in map(vocab.get, grams) if i is not None]
+        if ids:
+            total += self._part(ids, sum(map(self._idf_sq.__getitem__, ids)),
+                                sum(map(self._idf_weight.__getitem__, ids)))
+        # Character n-grams never cross a space, so a sentence's grams are its words'.
+        entries = [self._word(word) for word in text.split()]
+        ids = list(chain.from_iterable(entry[0] for entry in entries))
+        if ids:
+            total += self._part(ids, sum(entry[1] for entry in entries),
+                                sum(entry[2] for entry in entries))
         return total
 
     def score(self, sentence: str) -> float:

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from claims import realnews
+
+DEFAULT_DATA = settings.BASE_DIR.parent / "shared" / "data" / "attribution"
+JUDGED = settings.BASE_DIR / "judged"
+
+
+class Command(BaseCommand):
+    help = (
+        "The real-news check: PolNeAR's train+dev articles read in publication order through "
+        "the product's extraction. 'draw' writes judging sheets (with article words; keep them "
+        "out of the repository); 'score' re-runs the product on the judged articles and prints "
+        "the rates over the judged claims it still makes (judged/README.md)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=("draw", "score"))
+        parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                            help="folder with train.jsonl, dev.jsonl and metadata.tsv")
+        parser.add_argument("--claims", type=int, default=240, help="claims to draw")
+        parser.add_argument("--denials", type=int, default=150,
+                            help="negative annotated attributions to draw")
+        parser.add_argument("--seed", type=int, default=13)
+        parser.add_argument("--out", type=Path, help="folder for the sheets (draw)")
+        parser.add_argument("--labels", type=Path, default=JUDGED,
+                            help="folder with claims.csv and denials.csv (score)")
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    def handle(self, *args, action: str, data: Path, out: Path | None, labels: Path,
+               **options):
+        for name in ("metadata.tsv", "train.jsonl", "dev.jsonl"):
+            if not (data / name).is_file():
+                raise CommandError(f"{data / name} is missing: the stream is PolNeAR's "
+                                   "train+dev articles (../shared/data/attribution).")
+        if action == "draw":
+            if out is None or not out.is_dir():
+                raise CommandError("draw needs --out, an existing folder outside the repository.")
+            claim_rows, denial_rows = realnews.draw(
+                data, claims=options["claims"], denials=options["denials"], seed=options["seed"])
+            realnews.write_sheet(out / "claims.jsonl", claim_rows)
+            realnews.write_sheet(out / "denials.jsonl", denial_rows)
+            self.stdout.write(f"Wrote {len(claim_rows)} claims and {len(denial_rows)} "
+                              f"attributions to judge into {out}.")
+            return
+        try:
+            figures = realnews.score(data, labels / "claims.csv", labels / "denials.csv")
+        except (OSError, ValueError, csv.Error) as exc:
+            raise CommandError(str(exc)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, indent=2))
+            return
+        claims, denials = figures["claims"], figures["denials"]
+
+        def rate(part):
+            return f"{part['rate']:.3f} ({part['count']}/{part['of']})" if part["of"] else "-"
+
+        self.stdout.write(
+            f"Engine {figures['engine']}: {claims['current']} of {claims['judged']} judged claims "
+            f"still made ({len(claims['stale'])} changed since judged).\n"
+            f"  statements faithful  {rate(claims['faithful'])}\n"
+            f"  claimants right      {rate(claims['claimant_right'])}\n"
+            f"  fragments            {rate(claims['fragments'])}\n"
+            f"  denial polarity      {claims['denials_said_found']}/{claims['denials_said']} "
+            f"of the sample's denials; polarity right on "
+            f"{claims['polarity_right']['right']}/{claims['polarity_right']['of']}\n"
+            f"Denials among negative annotated attributions: {denials['found']}/"
+            f"{denials['denials']} found as denials, recall "
+            f"{denials['recall'] if denials['recall'] is not None else '-'}"
+        )
+        if claims["stale"]:
+            self.stdout.write("Changed since judged (judge again): "
+                              + ", ".join(claims["stale"][:20])
+                              + (" ..." if len(claims["stale"]) > 20 else ""))
