@@ -7,7 +7,7 @@ claims, and of the annotated attributions that are negative, is written out for 
 repository keeps only ids and labels (``judged/``), never the articles' words.
 
 A label holds while the product still makes the same claim: a claim is keyed by its article,
-its span and a fingerprint of what it shows (statement, claimant, polarity, kind). When the
+its span and a fingerprint of what it shows (statement and claimant). When the
 extraction changes, the changed claims are reported as stale, to be judged again, and the rates
 are over the claims still current.
 """
@@ -27,11 +27,16 @@ from pathlib import Path
 from django.conf import settings
 
 from claims import engine
-from claims.engine.statements import DENIES, is_denial
+from claims.engine.lexicon import NEGATION_RE
+from claims.engine.statements import DENIES
 from claims.extraction import most_checkworthy
 
 CLAIM_LABELS = ("faithful", "claimant", "fragment", "denial")
 YES_NO = ("y", "n")
+# The draw's own criterion for a negative attribution, fixed so that a draw with the same seed
+# gives the same rows whatever the engine's rules become.
+_NOT_NEGATIVE_RE = re.compile(r"\bif\s+not\b|\bnot\s+only\b|\bnot\s+least\b|\bno\s+doubt\b|"
+                              r"\bno\s+later\s+than\b|\bnot\s+until\b", re.I)
 _DENY_CUE_RE = re.compile(r"\b(?:den(?:y|ies|ied|ying|ial)|reject|dismiss|refut|rebut|disput)",
                           re.I)
 
@@ -61,7 +66,9 @@ class Judged:
 
     @property
     def fingerprint(self) -> str:
-        shown = "\x1f".join((self.statement, self.claimant, self.polarity, self.kind))
+        # What the labels judge: the words shown and who they are given to. Polarity is
+        # compared with the judged truth at scoring time, so it is not part of the key.
+        shown = "\x1f".join((self.statement, self.claimant))
         return hashlib.sha1(shown.encode("utf-8")).hexdigest()[:12]
 
 
@@ -138,7 +145,8 @@ def draw(folder: Path, *, claims: int, denials: int, seed: int) -> tuple[list[di
             content, cue = attribution.get("content"), attribution.get("cue") or {}
             if not content:
                 continue
-            if _DENY_CUE_RE.search(cue.get("text", "")) or is_denial(content["text"]):
+            if _DENY_CUE_RE.search(cue.get("text", "")) or NEGATION_RE.search(
+                    _NOT_NEGATIVE_RE.sub(" ", content["text"])):
                 candidates.append((article, attribution))
     rng = random.Random(seed)
     claim_rows = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .lexicon import HEDGE_RE as _HEDGE_RE
 from .lexicon import NEGATION_RE as _NEGATION_RE
+from .sentences import split_sentences
 from .types import ExtractedClaim
 
 AFFIRMS, DENIES, HEDGES = "affirms", "denies", "hedges"
@@ -35,8 +36,14 @@ _EDGE_QUOTES = "\"“”‘’'"
 _POSITIVE = [
     (re.compile(r"\b(has|have|had)\s+no\s+(plans?|intentions?|designs?)\b", re.I),
      lambda m: _inflect_plan(m)),
-    (re.compile(r"\b(is|are|was|were|am)\s+not\s+(?:going\s+to\s+be\s+)?", re.I),
+    (re.compile(r"\b(is|are|was|were|am)\s+(?:\w+ly\s+)?not\s+(?:going\s+to\s+be\s+)?", re.I),
      lambda m: m.group(1) + " "),
+    (re.compile(r"(['’](?:s|re|m))\s+not\b\s*", re.I), lambda m: m.group(1) + " "),
+    (re.compile(r"\bno\s+longer\s+", re.I), lambda m: ""),
+    (re.compile(r"\bnone\s+of\b", re.I), lambda m: _same_case(m.group(0), "some of")),
+    (re.compile(r"\b(?:(has|have|had|is|are|was|were|['’]s|['’]ve|['’]d)\s+)no\s+(?=[a-z])", re.I),
+     lambda m: m.group(1) + " some "),
+    (re.compile(r"^no\s+(?=[a-z])", re.I), lambda m: "Some "),
     (re.compile(r"\b(?:does\s+not|doesn['’]t)\s+([a-z]+)\b", re.I),
      lambda m: _third_person(m.group(1))),
     (re.compile(r"\b(?:do\s+not|don['’]t)\s+(?=[a-z])", re.I), lambda m: ""),
@@ -54,15 +61,25 @@ _POSITIVE = [
                 re.I), lambda m: ""),
 ]
 _UNCONTRACT = {"ca": "can", "wo": "will"}
-_NOT_DENIAL_RE = re.compile(r"\bif\s+not\b|\bnot\s+only\b|\bnot\s+least\b|\bno\s+doubt\b|"
-                            r"\bno\s+later\s+than\b|\bnot\s+until\b", re.I)
+
+
+def _same_case(found: str, replacement: str) -> str:
+    return replacement[:1].upper() + replacement[1:] if found[:1].isupper() else replacement
+_NOT_DENIAL_RE = re.compile(
+    r"\bif\s+not\b|(?:\bnot|n['’]t)\s+(?:only|just|simply|merely|least|until)\b|\bno\s+doubt\b|"
+    r"\bno\s+later\s+than\b|\bno\s+matter\b|\bno\s+question\b|"
+    r"(?-i:\bNever\s+[A-Z]\w+)", re.I)
+# A negation after one of these is in a subordinate clause, not the statement's own: "... one
+# of five territories that vote, even though their residents aren't eligible".
+_SUBORDINATE_RE = re.compile(
+    r"\b(?:even\s+though|although|though|because|while|whereas|if|unless|when|whenever|whether|"
+    r"which|who|whom|whose|where|after|before|since|until|as\s+if)\b", re.I)
 _LEADING_NO_RE = re.compile(r"^(?:no[,.!]\s*(?:and\s+(?:again\s+)?no[,.!]?\s*)?)+", re.I)
 # Content that is a clause (a subject and its verb) rather than a noun or -ing phrase.
 _CLAUSE_START_RE = re.compile(
     r"^(?:that\s+|it|they|he|she|we|i|you|there|this|these|those|[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*"
     r"(?:\s+\w+){0,3}?\s+(?:is|are|was|were|has|have|had|will|would|could|can|should|may|might|must|"
     r"does|do|did|plans?|wants?|intends?|seeks?)\b)")
-_FIRST_SENTENCE_RE = re.compile(r".*?(?:[.!?](?=\s+[A-Z\"“])|$)", re.S)
 _NOT_CLAUSE_START_RE = re.compile(r"^(?:to\s|\w+ing\b)", re.I)
 # A finite verb after the first word: an auxiliary or modal, or a past tense.
 _FINITE_RE = re.compile(
@@ -104,8 +121,14 @@ def clean(text: str) -> str:
 
 
 def is_denial(text: str) -> bool:
-    """A negation that denies, not "if not" / "not only"."""
-    return _NEGATION_RE.search(_NOT_DENIAL_RE.sub(" ", text)) is not None
+    """A negation that denies, not "if not" / "not only", in the statement's own clause (not
+    after "although", "which", "if"...)."""
+    guarded = _NOT_DENIAL_RE.sub(lambda m: "\0" * len(m.group(0)), text)
+    negation = _NEGATION_RE.search(guarded)
+    if negation is None:
+        return False
+    subordinate = _SUBORDINATE_RE.search(guarded, 0, negation.start())
+    return subordinate is None
 
 
 def positive(text: str) -> str:
@@ -201,7 +224,8 @@ def statement_of(claim: ExtractedClaim, text: str) -> Statement:
         return Statement(text=said, proposition=_capital(_denied_proposition(who, content)),
                          polarity=DENIES)
     content = _complemented(claim, text, who) or content
-    first = _FIRST_SENTENCE_RE.match(content).group(0)
+    sentences = split_sentences(content)
+    first = sentences[0].text if sentences else content
     if is_denial(first) and positive(first) != first:
         return Statement(text=_capital(content), proposition=_capital(positive(content)),
                          polarity=DENIES)
