@@ -200,7 +200,7 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
         raise ValueError(f"Articles not in the stream: {', '.join(sorted(unknown)[:5])}")
     made = {article: made_claims(by_id[article]) for article in sorted(wanted)}
 
-    current, stale, polarity = [], [], {"right": 0, "of": 0}
+    current, stale, dropped, polarity = [], [], [], {"right": 0, "of": 0}
     for row in claim_rows:
         _, found = made[row["article"]]
         now = [c for c in found if (c.start, c.end) == (int(row["start"]), int(row["end"]))]
@@ -209,8 +209,10 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
             claim = next(c for c in now if c.fingerprint == row["fingerprint"])
             polarity["of"] += 1
             polarity["right"] += (claim.polarity == DENIES) == (row["denial"] == "y")
-        else:
+        elif now:
             stale.append(f"{row['article']}:{row['start']}-{row['end']}")
+        else:
+            dropped.append(f"{row['article']}:{row['start']}-{row['end']}")
     said_denials = [row for row in current if row["denial"] == "y"]
 
     found_denials, missed = 0, []
@@ -228,6 +230,7 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
         "engine": engine.ENGINE_VERSION,
         "claims": {
             "judged": len(claim_rows), "current": len(current), "stale": stale,
+            "no_longer_made": dropped,
             "faithful": _rate(current, "faithful"),
             "claimant_right": _rate(current, "claimant"),
             "fragments": _rate(current, "fragment"),

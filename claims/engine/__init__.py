@@ -19,6 +19,7 @@ from .attribution import (
 )
 from .checkworthiness import load_model
 from .claimants import Resolver
+from .clauses import stands_alone
 from .kinds import classify, is_hedged, is_negated, outside_quotes
 from .lexicon import NAME_TITLES, PAGE_LABELS, ROLE_WORDS
 from .sentences import split_sentences
@@ -38,7 +39,7 @@ __all__ = [
     "split_sentences",
 ]
 
-ENGINE_VERSION = "0.4.0"
+ENGINE_VERSION = "0.5.0"
 
 # The outlet's own voice: a finite verb (lower-case, so "United" is not a verb) ...
 _FINITE_RE = re.compile(
@@ -272,6 +273,13 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
             extra=extra,
         )
         said = statement_of(claim, text)
+        if kind not in ("not_claim", "denial") and not stands_alone(said.text):
+            # Not a statement a reader could take on its own (a denial is said as one: "X
+            # denies ..."): the object of a verb that
+            # reports none, a noun phrase, a clause cut at its start.
+            if not include_non_claims:
+                continue
+            claim = replace(claim, kind="not_claim", extra={**extra, "not_claim": True})
         claims.append(replace(claim, statement=said.text, proposition=said.proposition,
                               polarity=said.polarity))
     claims.sort(key=lambda c: (c.content.start, c.content.end))

@@ -83,6 +83,16 @@ _PREPOSITIONS = frozenset(
 # A speaker head followed by a prepositional phrase: "officials from both parties".
 _SPEAKER_PP_RE = re.compile(r"(\S+(?:\s+\S+){0,3}?)\s+(?:of|from|for|at|with|in|on|to)\s+\S.*")
 _PLURAL_HEAD_RE = re.compile(r"[a-z]{3,}[^s'’]s")
+# Words that begin sentences and name no one when they stand alone as a "speaker".
+_NOT_SPEAKER_WORDS = frozenset(
+    "more most just all even only also still but and so then now here there yet such much "
+    "other another each every any what whatever of them us this that these those".split()
+)
+_CONTRACTED_PRONOUN_RE = re.compile(r"(?:he|she|it|they|we|you|i|that|there)['’](?:s|re|m|ve|d|ll)",
+                                    re.I)
+_QUANTITY_HEADS = frozenset({"percent", "%", "percentage", "share", "majority", "minority"})
+_NUMBER_RE = re.compile(r"[\d.,$%-]+|(?:[A-Za-z]+-)?(?:one|two|three|four|five|six|seven|eight|"
+                        r"nine|ten|hundred|thousand|million)", re.I)
 _CLAUSE_WORDS = frozenset(
     "it this that these those there here what which who when where why how if".split()
 )
@@ -286,8 +296,12 @@ def speaker_ok(phrase: str) -> bool:
         return False
     if _AUX_IN_SPEAKER_RE.search(_ROLE_TO_RE.sub("", phrase)):
         return False
-    if words[0].lower() in _PREPOSITIONS:
-        return False  # "In Moscow", "On Tuesday": an adjunct, not a subject
+    if words[0].lower() in _PREPOSITIONS or words[0].lower() == "of":
+        return False  # "In Moscow", "On Tuesday", "of whom": an adjunct or a cut phrase
+    if all(w.lower().strip(",.") in _NOT_SPEAKER_WORDS for w in words):
+        return False  # "More", "Just", "All of them": a sentence's first word, no one
+    if _CONTRACTED_PRONOUN_RE.fullmatch(phrase):
+        return False  # "he's": the start of a clause
     pp = _SPEAKER_PP_RE.match(phrase)
     if pp and speaker_ok(pp.group(1)):
         # "Elected officials from both parties", "Attorneys for the family"
@@ -296,10 +310,15 @@ def speaker_ok(phrase: str) -> bool:
     first = words[0].lower()
     if len(words) == 1 and head in PRONOUNS:
         return head not in ("him", "her", "them")
+    if head in _QUANTITY_HEADS or all(_NUMBER_RE.fullmatch(w) for w in words):
+        return False  # "Twenty-four percent", "000": a share or a figure, not who
     if head in SPEAKER_NOUNS or head in ROLE_WORDS:
         return True
     if words[-1][:1].isupper() or words[-1][:1].isdigit():
         return True
+    if all(w[:1].islower() for w in words) and first not in _SPEAKER_DETERMINERS \
+            and _PLURAL_HEAD_RE.fullmatch(head) is None:
+        return False  # "piece", "latest hiccup": a noun phrase cut from its determiner
     # "the woman", "a campaign operative": a determiner-led common noun phrase, but not a
     # clause ("The two taped an hourlong").
     if ((first in _SPEAKER_DETERMINERS or first[:1].isdigit()) and len(words) <= 6
@@ -307,7 +326,7 @@ def speaker_ok(phrase: str) -> bool:
         return True
     # "Conservative critics", "Many economists": a short phrase headed by a plural noun.
     return (len(words) <= 3 and _PLURAL_HEAD_RE.fullmatch(head) is not None
-            and not any(w.lower() in _CLAUSE_WORDS for w in words))
+            and not any(w.lower() in _CLAUSE_WORDS or w.lower() in _PREPOSITIONS for w in words))
 
 
 # Irregular past forms that open a relative clause ("who spoke to", "who met with").

@@ -141,8 +141,9 @@ def parse_mention(phrase: str, role: str = "") -> Parsed:
     tokens = phrase.split()
     first = tokens[0].lower()
     definite = first in ("the", "this", "that")
-    if first in _DETERMINERS or first in _INDEFINITE:
-        tokens = tokens[1:] or tokens
+    if (first in _DETERMINERS or first in _INDEFINITE) and not (
+            len(tokens) > 1 and tokens[1].lower() == "of"):
+        tokens = tokens[1:] or tokens  # but "Some of the women" keeps its "Some"
     # Name = trailing run of capitalised tokens after the last role word or possessive.
     i = len(tokens)
     while i > 0:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .clauses import stands_alone
 from .lexicon import HEDGE_RE as _HEDGE_RE
 from .lexicon import NEGATION_RE as _NEGATION_RE
 from .sentences import split_sentences
@@ -189,7 +190,7 @@ def _complemented(claim: ExtractedClaim, text: str, who: str) -> str:
     within days". Empty where the speaker is not written before the content, close by."""
     content = clean(claim.content.text)
     mention = claim.claimant.mention if claim.claimant is not None else None
-    if _is_clause(content) or mention is None or claim.cue is None:
+    if stands_alone(content) or mention is None or claim.cue is None:
         return ""
     if not mention.end <= claim.cue.start < claim.content.start:
         return ""

@@ -64,7 +64,8 @@ class Command(BaseCommand):
 
         self.stdout.write(
             f"Engine {figures['engine']}: {claims['current']} of {claims['judged']} judged claims "
-            f"still made ({len(claims['stale'])} changed since judged).\n"
+            f"still made ({len(claims['stale'])} changed since judged, "
+            f"{len(claims['no_longer_made'])} no longer made).\n"
             f"  statements faithful  {rate(claims['faithful'])}\n"
             f"  claimants right      {rate(claims['claimant_right'])}\n"
             f"  fragments            {rate(claims['fragments'])}\n"
