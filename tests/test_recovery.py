@@ -15,7 +15,6 @@ from unittest import mock
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import OperationalError, connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
