@@ -193,7 +193,7 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
     """Rates over the judged claims the product still makes, and recall of judged denials."""
     by_id = {a.id: a for a in read_stream(folder)}
     claim_rows = read_labels(claim_labels, CLAIM_LABELS)
-    denial_rows = read_labels(denial_labels, ("denial",))
+    denial_rows = read_labels(denial_labels, ("denial",)) if denial_labels.is_file() else []
     wanted = {row["article"] for row in claim_rows} | {row["article"] for row in denial_rows}
     unknown = wanted - by_id.keys()
     if unknown:

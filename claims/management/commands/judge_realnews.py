@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=13)
         parser.add_argument("--out", type=Path, help="folder for the sheets (draw)")
         parser.add_argument("--labels", type=Path, default=JUDGED,
-                            help="folder with claims.csv and denials.csv (score)")
+                            help="folder with claims.csv and, optionally, denials.csv (score)")
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args, action: str, data: Path, out: Path | None, labels: Path,
