@@ -20,7 +20,6 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,10 +107,10 @@ def made_claims(article: Article) -> tuple[str, list[Judged]]:
 def to_clean(raw: str, text: str, start: int, end: int) -> tuple[int, int] | None:
     """The offsets in the cleaned ``text`` of the raw span [start, end), or None when
     cleaning dropped it (a credit line, page furniture)."""
-    matcher = difflib.SequenceMatcher(None, raw, text, autojunk=False)
+    opcodes = difflib.SequenceMatcher(None, raw, text, autojunk=False).get_opcodes()
     mapped = []
     for point in (start, end):
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for tag, i1, i2, j1, j2 in opcodes:
             if i1 <= point <= i2:
                 if tag == "delete":
                     mapped.append(None)
@@ -204,9 +203,9 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
     for row in claim_rows:
         _, found = made[row["article"]]
         now = [c for c in found if (c.start, c.end) == (int(row["start"]), int(row["end"]))]
-        if any(c.fingerprint == row["fingerprint"] for c in now):
+        claim = next((c for c in now if c.fingerprint == row["fingerprint"]), None)
+        if claim is not None:
             current.append(row)
-            claim = next(c for c in now if c.fingerprint == row["fingerprint"])
             polarity["of"] += 1
             polarity["right"] += (claim.polarity == DENIES) == (row["denial"] == "y")
         elif now:
@@ -215,15 +214,17 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
             dropped.append(f"{row['article']}:{row['start']}-{row['end']}")
     said_denials = [row for row in current if row["denial"] == "y"]
 
-    found_denials, missed = 0, []
+    found_denials, missed, unclaimed = 0, [], 0
     judged = [row for row in denial_rows if row["denial"] == "y"]
     for row in judged:
         article = by_id[row["article"]]
         text, found = made[row["article"]]
         span = to_clean(article.raw, text, int(row["start"]), int(row["end"]))
-        hit = span is not None and any(
-            c.polarity == DENIES and overlap(span, (c.start, c.end)) >= 0.5 for c in found)
+        covering = [] if span is None else [
+            c for c in found if overlap(span, (c.start, c.end)) >= 0.5]
+        hit = any(c.polarity == DENIES for c in covering)
         found_denials += hit
+        unclaimed += not covering
         if not hit:
             missed.append(f"{row['article']}:{row['start']}-{row['end']}")
     return {
@@ -231,6 +232,10 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
         "claims": {
             "judged": len(claim_rows), "current": len(current), "stale": stale,
             "no_longer_made": dropped,
+            "no_longer_made_judged_good": sum(
+                1 for row in claim_rows
+                if f"{row['article']}:{row['start']}-{row['end']}" in dropped
+                and (row["faithful"], row["claimant"], row["fragment"]) == ("y", "y", "n")),
             "faithful": _rate(current, "faithful"),
             "claimant_right": _rate(current, "claimant"),
             "fragments": _rate(current, "fragment"),
@@ -244,7 +249,7 @@ def score(folder: Path, claim_labels: Path, denial_labels: Path) -> dict:
         "denials": {
             "judged": len(denial_rows), "denials": len(judged), "found": found_denials,
             "recall": round(found_denials / len(judged), 3) if judged else None,
-            "missed": missed,
+            "missed": missed, "missed_without_claim": unclaimed,
         },
     }
 
@@ -253,10 +258,3 @@ def write_sheet(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def iter_sheet(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)

@@ -83,7 +83,7 @@ def test_score_counts_the_labels_of_claims_still_made(stream, tmp_path, capsys):
     assert figures["claims"]["claimant_right"]["count"] == len(claims) - 1
     assert figures["claims"]["denials_said_found"] == 1
     assert figures["denials"] == {"judged": 1, "denials": 1, "found": 1, "recall": 1.0,
-                                  "missed": []}
+                                  "missed": [], "missed_without_claim": 0}
 
 
 def test_a_claim_whose_words_changed_is_not_counted(stream, tmp_path, capsys):

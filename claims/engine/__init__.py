@@ -274,9 +274,9 @@ def extract_claims(text: str, *, include_non_claims: bool = False) -> list[Extra
         )
         said = statement_of(claim, text)
         if kind not in ("not_claim", "denial") and not stands_alone(said.text):
-            # Not a statement a reader could take on its own (a denial is said as one: "X
-            # denies ..."): the object of a verb that
-            # reports none, a noun phrase, a clause cut at its start.
+            # Not a statement a reader could take on its own: the object of a verb that
+            # reports none, a noun phrase, a clause cut at its start. (A denial is always
+            # stated as one: "X denies ...".)
             if not include_non_claims:
                 continue
             claim = replace(claim, kind="not_claim", extra={**extra, "not_claim": True})

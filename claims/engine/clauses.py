@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import SUBORDINATORS
+
 _AUX = frozenset("""
 is are was were am be has have had do does did will would shall should can could may might must
 isn't aren't wasn't weren't hasn't haven't hadn't don't doesn't didn't won't wouldn't can't
@@ -50,10 +52,7 @@ of for with as than whom whose which to by from into about against upon via per
 has have had would will is are was were could may might must should can does did do been
 being her him them us me its
 """.split())
-_SUBORDINATORS = frozenset("""
-that which who whom whose because when whenever while whereas if unless whether where after
-before since until although though
-""".split())
+_SUBORDINATORS = SUBORDINATORS | {"that"}  # "Concern that he was ...": not the main verb
 _WORD_RE = re.compile(r"[\w’'$%.-]+")
 _CONTRACTED_RE = re.compile(r"['’](?:s|re|ll|ve|d|m)$")
 _LEADING_RE = re.compile(

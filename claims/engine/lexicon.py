@@ -302,6 +302,13 @@ ROLE_SYNONYMS: dict[str, frozenset[str]] = {
     "official": frozenset({""}),  # any role
 }
 
+# Words that open a subordinate clause: a negation after one is not the statement's own, and a
+# verb after one is not its main verb. ("that" is left out: "said that it is not" denies.)
+SUBORDINATORS = frozenset("""
+which who whom whose because when whenever while whereas if unless whether where after before
+since until although though
+""".split())
+
 # --- content flags ----------------------------------------------------------------------------
 
 NEGATION_RE = re.compile(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .clauses import stands_alone
 from .lexicon import HEDGE_RE as _HEDGE_RE
 from .lexicon import NEGATION_RE as _NEGATION_RE
+from .lexicon import SUBORDINATORS
 from .sentences import split_sentences
 from .types import ExtractedClaim
 
@@ -73,8 +74,7 @@ _NOT_DENIAL_RE = re.compile(
 # A negation after one of these is in a subordinate clause, not the statement's own: "... one
 # of five territories that vote, even though their residents aren't eligible".
 _SUBORDINATE_RE = re.compile(
-    r"\b(?:even\s+though|although|though|because|while|whereas|if|unless|when|whenever|whether|"
-    r"which|who|whom|whose|where|after|before|since|until|as\s+if)\b", re.I)
+    r"\b(?:even\s+though|as\s+if|" + "|".join(sorted(SUBORDINATORS)) + r")\b", re.I)
 _LEADING_NO_RE = re.compile(r"^(?:no[,.!]\s*(?:and\s+(?:again\s+)?no[,.!]?\s*)?)+", re.I)
 # Content that is a clause (a subject and its verb) rather than a noun or -ing phrase.
 _CLAUSE_START_RE = re.compile(

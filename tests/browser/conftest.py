@@ -132,3 +132,27 @@ def _default_screenshots() -> Path:
     from django.conf import settings
 
     return Path(settings.VAR_DIR) / "screenshots"
+
+
+def desk_members(**people: str) -> None:
+    """Staff users in their roles' groups: ``desk_members(fiona=FACT_CHECKER, ...)``."""
+    from claims.roles import roles_ensure
+    from tests.factories import UserFactory
+
+    groups = roles_ensure()
+    for name, role in people.items():
+        UserFactory(username=name, is_staff=True).groups.add(groups[role])
+
+
+def ingest_harbour_article(text: str):
+    """The test article, stored and processed on commit (tasks run in process)."""
+    from datetime import datetime, timezone
+
+    from claims import ingestion
+
+    article = ingestion.article_ingest(
+        title="Port record disputed", source_name="Harbour Times",
+        url="https://harbour.example/record", text=text,
+        published_at=datetime(2022, 1, 11, 10, tzinfo=timezone.utc))
+    assert article.claims.exists(), "the article was not processed on commit"
+    return article

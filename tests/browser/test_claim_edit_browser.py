@@ -10,16 +10,13 @@ response (tasks in process), capped at CLAIMTRACK_ARTICLE_MAX_CLAIMS claims.
 import json
 import re
 import time
-from datetime import datetime, timezone
 
 import pytest
 from django.conf import settings
 
-from claims import ingestion
 from claims.models import Article, Claim, ReviewEvent
-from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
-from tests.browser.conftest import expect, login, screenshot
-from tests.factories import UserFactory
+from claims.roles import EDITOR, FACT_CHECKER, REPORTER
+from tests.browser.conftest import desk_members, expect, ingest_harbour_article, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -65,19 +62,12 @@ def long_text(size: int) -> str:
 
 @pytest.fixture
 def desk():
-    groups = roles_ensure()
-    for name, role in (("fiona", FACT_CHECKER), ("edith", EDITOR), ("rita", REPORTER)):
-        UserFactory(username=name, is_staff=True).groups.add(groups[role])
+    desk_members(fiona=FACT_CHECKER, edith=EDITOR, rita=REPORTER)
 
 
 @pytest.fixture
 def article(desk):
-    article = ingestion.article_ingest(
-        title="Port record disputed", source_name="Harbour Times",
-        url="https://harbour.example/record", text=TEXT,
-        published_at=datetime(2022, 1, 11, 10, tzinfo=timezone.utc))
-    assert article.claims.exists(), "the article was not processed on commit"
-    return article
+    return ingest_harbour_article(TEXT)
 
 
 def test_an_edited_claim_is_published_in_the_desks_words(new_page, article):

@@ -1,15 +1,12 @@
 """The review workflow in a real browser: a fact-checker takes a claim from the queue,
 researches and submits it; an editor approves and publishes; the queue shows it published."""
 
-from datetime import datetime, timezone
 
 import pytest
 
-from claims import ingestion
 from claims.models import Claim, VerdictVersion
-from claims.roles import EDITOR, FACT_CHECKER, roles_ensure
-from tests.browser.conftest import expect, login, screenshot
-from tests.factories import UserFactory
+from claims.roles import EDITOR, FACT_CHECKER
+from tests.browser.conftest import desk_members, expect, ingest_harbour_article, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,15 +20,8 @@ TEXT = (
 
 @pytest.fixture
 def desk():
-    groups = roles_ensure()
-    for name, role in (("fiona", FACT_CHECKER), ("edith", EDITOR)):
-        UserFactory(username=name, is_staff=True).groups.add(groups[role])
-    article = ingestion.article_ingest(
-        title="Port record disputed", source_name="Harbour Times",
-        url="https://harbour.example/record", text=TEXT,
-        published_at=datetime(2022, 1, 11, 10, tzinfo=timezone.utc))
-    assert article.claims.exists(), "the article was not processed on commit"
-    return article
+    desk_members(fiona=FACT_CHECKER, edith=EDITOR)
+    return ingest_harbour_article(TEXT)
 
 
 def test_a_claim_is_taken_researched_submitted_approved_and_published(new_page, desk):

@@ -65,7 +65,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Engine {figures['engine']}: {claims['current']} of {claims['judged']} judged claims "
             f"still made ({len(claims['stale'])} changed since judged, "
-            f"{len(claims['no_longer_made'])} no longer made).\n"
+            f"{len(claims['no_longer_made'])} no longer made, "
+            f"{claims['no_longer_made_judged_good']} of them judged good).\n"
             f"  statements faithful  {rate(claims['faithful'])}\n"
             f"  claimants right      {rate(claims['claimant_right'])}\n"
             f"  fragments            {rate(claims['fragments'])}\n"
@@ -74,7 +75,8 @@ class Command(BaseCommand):
             f"{claims['polarity_right']['right']}/{claims['polarity_right']['of']}\n"
             f"Denials among negative annotated attributions: {denials['found']}/"
             f"{denials['denials']} found as denials, recall "
-            f"{denials['recall'] if denials['recall'] is not None else '-'}"
+            f"{denials['recall'] if denials['recall'] is not None else '-'} "
+            f"({denials['missed_without_claim']} missed have no claim at all)"
         )
         if claims["stale"]:
             self.stdout.write("Changed since judged (judge again): "
