@@ -62,6 +62,7 @@ def load(records, first: int, count: int, sources) -> None:
     """Stores ``count`` generated claims (ids from ``first``), twenty to an article."""
     from django.db import transaction
 
+    from claims.matching import terms_count
     from claims.models import Article, Claim
 
     pending_articles, pending_claims = [], []
@@ -76,6 +77,7 @@ def load(records, first: int, count: int, sources) -> None:
                         sentence_end=end, text=text, kind=kind, extractor_version="bench",
                         checkworthiness=0.5))
             Claim.objects.bulk_create(pending_claims, batch_size=BATCH)
+            terms_count(claims=pending_claims)  # as extraction stores them: the stream's counts
         pending_articles.clear()
         pending_claims.clear()
 
@@ -133,6 +135,9 @@ def query_claims(queries: list[str]):
         made.append(Claim.objects.create(
             article=article, start=0, end=len(text), sentence_start=0, sentence_end=len(text),
             text=text, kind=KINDS[i % 5], extractor_version="bench"))
+    from claims.matching import terms_count
+
+    terms_count(claims=made)
     return made
 
 

@@ -38,6 +38,8 @@ _indexes: dict[str, tuple[tuple, Index]] = {}
 
 def _cached_index(name: str, state: tuple, rows) -> Index:
     """An in-process index of ``rows`` (id, text), rebuilt when ``state`` of the table moves."""
+    # One process may hold several databases (an evaluation's throw-away one): keyed by it too.
+    state = (connection.settings_dict["NAME"], *state)
     with _index_lock:
         cached = _indexes.get(name)
         if cached and cached[0] == state:
@@ -53,8 +55,9 @@ def _cached_index(name: str, state: tuple, rows) -> Index:
 # which moves whenever a row is rewritten, decides, and matching twice differs.
 
 def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
-    """Claims of other articles that share words with ``claim`` (best first, at most limit)."""
-    query_text = f"{claim.text} {sentence_of(claim)}"
+    """Claims of other articles that share words with the proposition ``claim`` bears on
+    (best first, at most limit)."""
+    query_text = claim.bears_on
     others = Claim.objects.matchable().exclude(article_id=claim.article_id)
     if connection.vendor == "postgresql":
         words = _search_words(query_text)

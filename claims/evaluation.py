@@ -28,3 +28,63 @@ def atomic_output(path: Path, newline: str | None = None):
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def throwaway_database():
+    """A fresh, migrated database for the length of the block, dropped after it: a temporary
+    file on SQLite, a database of its own on PostgreSQL (the role needs CREATEDB). The default
+    connection points at it meanwhile, so the evaluation commands run the product's services
+    in it without touching real data; the connection it had before is given back untouched."""
+    import uuid
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.in_atomic_block:
+        raise RuntimeError("A throw-away database cannot be opened inside a transaction.")
+    saved = dict(connection.settings_dict)
+    # Kept, not closed: an in-memory SQLite database would go with its connection.
+    raw, connection.connection = connection.connection, None
+    name = None
+    with tempfile.TemporaryDirectory(prefix="claimtrack-eval-") as folder:
+        try:
+            if connection.vendor == "sqlite":
+                connection.settings_dict["NAME"] = str(Path(folder) / "eval.sqlite3")
+            else:
+                name = f"claimtrack_eval_{uuid.uuid4().hex[:12]}"
+                with connection._nodb_cursor() as cursor:
+                    cursor.execute(f'CREATE DATABASE "{name}"')
+                connection.settings_dict["NAME"] = name
+            call_command("migrate", verbosity=0, interactive=False)
+            yield
+        finally:
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
+            connection.connection = raw
+            if name is not None:
+                with connection._nodb_cursor() as cursor:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def stream_claim(text: str):
+    """The one claim a short text (a headline) stands for, as the product's extraction makes
+    it: the longest matchable claim the engine finds in it, else the whole text as the
+    outlet's own assertion, with its statement, proposition and polarity."""
+    from dataclasses import replace
+
+    from claims import engine
+    from claims.engine.statements import statement_of
+    from claims.engine.types import ExtractedClaim, Span
+    from claims.models import Claim
+
+    found = [c for c in engine.analyse(text) if c.kind in Claim.MATCHABLE_KINDS]
+    if found:
+        return max(found, key=lambda c: (c.content.end - c.content.start, -c.content.start))
+    whole = Span(0, len(text), text)
+    claim = ExtractedClaim(content=whole, sentence=whole, kind=Claim.Kind.ASSERTION)
+    said = statement_of(claim, text)
+    return replace(claim, statement=said.text, proposition=said.proposition,
+                   polarity=said.polarity)

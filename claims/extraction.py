@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims import engine, enqueue
+from claims.matching import terms_count
 from claims.models import Article, Claim, Claimant, ClaimLink, Proposition, ReviewEvent
 
 logger = logging.getLogger(__name__)
@@ -259,6 +260,7 @@ def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, i
             priority=item.checkworthiness or 0.0, extractor_version=version,
         ))
     Claim.objects.bulk_create(new_claims)
+    terms_count(claims=new_claims)
     for claim in kept_spans.values():
         if claim.extractor_version != version:
             # The version moves on too, so a later pass does not log the same event again.
@@ -285,6 +287,8 @@ def claims_delete(*, claims) -> int:
     Proposition.objects.lock_membership()  # before any row, as every writer takes it
     propositions = set(ClaimLink.objects.filter(claim_id__in=ids, proposition__isnull=False)
                        .values_list("proposition_id", flat=True))
+    terms_count(claims=Claim.objects.filter(pk__in=ids).only(
+        "kind", "proposition_text", "statement", "text"), sign=-1)
     deleted, _ = Claim.objects.filter(pk__in=ids).delete()
     Proposition.objects.filter(pk__in=propositions).prune()
     return deleted

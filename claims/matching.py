@@ -1,10 +1,19 @@
-"""Cross-source matching: for a claim, the claims of other articles that say the same or the
-opposite, the proposition they share, and earlier fact-checks of it.
+"""Cross-source matching: for a claim, the proposition it bears on, the claims of other
+articles that say the same or the opposite of it, and earlier fact-checks of it.
+
+A claim is compared by its proposition (the attribution-free, positive clause the extractor
+made of it) and its side (affirms, denies, hedges), never by the raw span or its sentence. Terms
+are weighted by how rare they are among this stream's claims (``TermStat``, kept up to date as
+claims are stored and deleted), so a week about one story does not fold into one proposition.
+A claim joins the proposition whose centroid it is closest to above the engine's threshold, or
+starts one; it is linked to at most ``CLAIMTRACK_MATCH_LINKS_MAX`` other members of that
+proposition above the link threshold, best first. Two sides of one proposition contradict each
+other; two different propositions never do. With the dense extra installed (and
+``CLAIMTRACK_MATCH_DENSE`` not off) sentence embeddings are fused into both scores.
 
 Candidates come from the database's full-text index on PostgreSQL and from an in-process
-index on SQLite (same interface, smaller scale); both are re-scored here by one similarity so
-that the thresholds mean the same everywhere. Suggestions are idempotent (one link per pair)
-and never touch a link an editor has decided.
+index on SQLite (same interface, smaller scale). Suggestions are idempotent (one link per pair)
+and never touch a link an editor has decided, nor a proposition an editor has worked on.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -27,52 +36,26 @@ from claims import enqueue
 from claims.candidates import (
     claim_candidates,
     factcheck_candidates,
-    sentence_of,
 )
+from claims.engine import propositions as engine
 from claims.engine import relation as relation_engine
-from claims.engine.lexicon import FAMILY_ALIASES
+from claims.engine.dense import DenseUnavailable
 from claims.engine.retrieval_text import analyse as analyse_terms
-from claims.models import Article, Claim, ClaimLink, Proposition
+from claims.models import Article, Claim, ClaimLink, Proposition, TermStat
 
 logger = logging.getLogger(__name__)
 
-METHOD = "lexical-cosine+rules/1"
+METHOD = "propositions/2"
 
 
-@lru_cache(maxsize=1)
-def _family_terms() -> dict[str, str]:
-    """Stemmed one-word aliases of a body to one term: 'moscow', 'kremlin' → 'russia'."""
-    mapping = {}
-    for family, aliases in FAMILY_ALIASES.items():
-        target = "family:" + family
-        for alias in aliases:
-            terms, _ = analyse_terms(alias)
-            if len(terms) == 1:
-                mapping[terms[0]] = target
-    return mapping
-
-
-def _normalise_term(term: str) -> str:
-    family = _family_terms().get(term)
-    if family:
-        return family
-    # "invasion" / "invade", "decision" / "decide": the -sion noun of a -de verb.
-    if len(term) > 6 and term.endswith("sion") and term[-5] in "aeiou":
-        return term[:-4] + "d"
-    return term
-
-
-def claim_vector(claim_text: str, sentence: str = "") -> Counter:
-    """Terms of a claim (its content twice, its sentence once for context), names doubled."""
+def claim_vector(claim_text: str) -> Counter:
+    """Terms of a text for comparing it with a fact-check (names doubled)."""
     vector: Counter = Counter()
-    for text, weight in ((claim_text, 2.0), (sentence, 1.0)):
-        if not text:
-            continue
-        terms, names = analyse_terms(text, social=False)
-        for term in terms:
-            vector[_normalise_term(term)] += weight
-        for name in names:
-            vector[_normalise_term(name)] += weight
+    terms, names = analyse_terms(claim_text, social=False)
+    for term in terms:
+        vector[engine.normalise_term(term)] += 1
+    for name in names:
+        vector[engine.normalise_term(name)] += 1
     return vector
 
 
@@ -81,6 +64,99 @@ def cosine(a: Counter, b: Counter) -> float:
         return 0.0
     dot = sum(weight * b[term] for term, weight in a.items() if term in b)
     return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+# --- the stream's term counts -------------------------------------------------------------------
+
+
+def _claim_terms(claim: Claim) -> Counter:
+    return engine.terms_of(claim.bears_on)
+
+
+def terms_count(*, claims, sign: int = 1) -> int:
+    """Add (``sign`` 1) or take away (-1) these claims' proposition terms to the stream's
+    document frequencies; only matchable kinds count. Returns how many claims counted."""
+    counts: Counter = Counter()
+    counted = 0
+    for claim in claims:
+        if claim.kind not in Claim.MATCHABLE_KINDS:
+            continue
+        counted += 1
+        for term in _claim_terms(claim):
+            counts[term[:100]] += sign
+    if not counted:
+        return 0
+    counts[TermStat.TOTAL] += sign * counted
+    table = TermStat._meta.db_table
+    rows = sorted(counts.items())  # one order everywhere: concurrent writers never deadlock
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), 400):
+            chunk = rows[start:start + 400]
+            cursor.execute(
+                f"INSERT INTO {table} (term, claims) VALUES "  # noqa: S608 (no input in it)
+                + ", ".join(["(%s, %s)"] * len(chunk))
+                + f" ON CONFLICT (term) DO UPDATE SET claims = {table}.claims + excluded.claims",
+                [value for row in chunk for value in row])
+    return counted
+
+
+def stream_weights(*term_sets) -> engine.Weights:
+    """The inverse document frequencies of these terms in the stream's claims."""
+    wanted = {TermStat.TOTAL}
+    for terms in term_sets:
+        wanted.update(terms)
+    df = dict(TermStat.objects.filter(term__in=wanted).values_list("term", "claims"))
+    return engine.Weights(df, df.get(TermStat.TOTAL, 0))
+
+
+# --- sentence embeddings (optional) ---------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _encoder():
+    mode = settings.CLAIMTRACK_MATCH_DENSE
+    if mode == "off":
+        return None
+    from claims.engine.dense import load_encoder
+    try:
+        return load_encoder()
+    except DenseUnavailable:
+        if mode == "on":
+            raise
+        return None
+
+
+def dense_enabled() -> bool:
+    return _encoder() is not None
+
+
+def _unit(vector):
+    import numpy
+    vector = numpy.asarray(vector, dtype=numpy.float32)
+    norm = float(numpy.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+def _embeddings(claims) -> None:
+    """Give claims without an embedding one (stored), when the dense extra is in use."""
+    encoder = _encoder()
+    missing = [c for c in claims if encoder is not None and c.embedding is None]
+    if not missing:
+        return
+    vectors = encoder.encode([c.bears_on for c in missing], normalize_embeddings=True,
+                             batch_size=64, show_progress_bar=False)
+    for claim, vector in zip(missing, vectors):
+        claim.embedding = _unit(vector).tobytes()
+        Claim.objects.filter(pk=claim.pk).update(embedding=claim.embedding)
+
+
+def _dense_cosine(a: bytes | None, b: bytes | None) -> float | None:
+    if a is None or b is None or not dense_enabled():
+        return None
+    import numpy
+    va = numpy.frombuffer(bytes(a), dtype=numpy.float32)
+    vb = _unit(numpy.frombuffer(bytes(b), dtype=numpy.float32))
+    return float(va @ vb)
 
 
 # --- suggestions --------------------------------------------------------------------------------
@@ -95,8 +171,8 @@ def _suggest(*, claim: Claim, relation: str, score: float, cues, **target) -> No
     if other is not None and ClaimLink.objects.filter(claim=other, target_claim=claim).exclude(
             status=ClaimLink.Status.SUGGESTED).exists():
         return  # an editor decided the pair from the other side: that decision stands
-    values = {"relation": relation, "score": round(score, 4), "method": METHOD,
-              "cues": list(cues)}
+    values = {"relation": relation, "score": round(score, 4),
+              "method": METHOD + ("+dense" if dense_enabled() else ""), "cues": list(cues)}
     if link is None:
         ClaimLink.objects.create(claim=claim, **target, **values)
     else:
@@ -105,14 +181,16 @@ def _suggest(*, claim: Claim, relation: str, score: float, cues, **target) -> No
             **values, updated_at=timezone.now())
 
 
-def _same_family(a: Claim, b: Claim) -> bool | None:
-    if a.claimant is None or b.claimant is None:
-        return None
-    return a.claimant.family == b.claimant.family
+@dataclass
+class _Scored:
+    other: Claim
+    score: float
+    terms: Counter
 
 
 def claim_match(*, claim_id: int) -> dict[str, int]:
-    """Suggest links from one claim to other claims, a proposition and fact-checks.
+    """Put one claim in a proposition, suggest links to other members of it and to
+    fact-checks.
 
     Claims may be deleted meanwhile (their article extracted again): a claim gone before the
     links are written gets none, and none points at it."""
@@ -120,17 +198,21 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
     claim = Claim.objects.select_related("article", "claimant").filter(pk=claim_id).first()
     if claim is None or claim.kind not in Claim.MATCHABLE_KINDS:
         return counts
-    vector = claim_vector(claim.text, sentence_of(claim))
-    link_min = settings.CLAIMTRACK_MATCH_LINK_MIN
+    terms = _claim_terms(claim)
+    # A claim that states too little to compare starts a proposition of its own, unlinked.
+    candidates = claim_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES) \
+        if engine.comparable(terms) else []
+    other_terms = {other.pk: _claim_terms(other) for other in candidates}
+    weights = stream_weights(terms, *other_terms.values())
+    _embeddings([claim, *candidates])
     scored = []
-    for other in claim_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
-        similarity = cosine(vector, claim_vector(other.text, sentence_of(other)))
-        if similarity < link_min:
+    for other in candidates:
+        if not engine.comparable(other_terms[other.pk]):
             continue
-        label, confidence, cues = relation_engine.classify(
-            claim.text, other.text, claim_kind=claim.kind, text_kind=other.kind,
-            same_claimant_family=_same_family(claim, other))
-        scored.append((similarity, other, label, cues))
+        lexical = engine.similarity(terms, other_terms[other.pk], weights)
+        score = engine.combined(lexical, _dense_cosine(claim.embedding, other.embedding))
+        scored.append(_Scored(other, score, other_terms[other.pk]))
+    scored.sort(key=lambda s: (-s.score, s.other.pk))
 
     with transaction.atomic():
         # One proposition join at a time across workers, so two matching claims cannot both
@@ -138,26 +220,208 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
         # matching never deadlocks) and also makes a redelivered pass wait for the first.
         Proposition.objects.lock_membership()
         # Deletions take the same lock first, so what exists now stays until the commit.
-        alive = set(Claim.objects.filter(pk__in=[claim.pk, *(o.pk for _, o, _, _ in scored)])
+        alive = set(Claim.objects.filter(pk__in=[claim.pk, *(s.other.pk for s in scored)])
                     .values_list("pk", flat=True))
         if claim.pk not in alive:
             return counts
-        scored = [row for row in scored if row[1].pk in alive]
-        for similarity, other, label, cues in scored:
-            _suggest(claim=claim, target_claim=other, relation=label, score=similarity,
-                     cues=cues)
-            counts["claims"] += 1
-        counts["proposition"] = _join_proposition(claim, scored)
+        scored = [s for s in scored if s.other.pk in alive]
+        proposition, counts["proposition"] = _join_proposition(claim, terms, weights, scored)
+        linked = _link_members(claim, proposition, scored)
+        counts["claims"] = len(linked)
     # After the commit, outside the global lock: the counts lock claim rows of their own.
-    claims_priority_refresh(claim_ids=[claim.pk, *(other.pk for _, other, _, _ in scored)])
+    claims_priority_refresh(claim_ids=[claim.pk, *linked])
+    counts["factchecks"] = _match_factchecks(claim)
+    return counts
 
+
+def _side(claim: Claim) -> tuple[str, tuple[str, ...]]:
+    frame = claim.article.text[claim.sentence_start:claim.start] \
+        if claim.sentence_start < claim.start else ""
+    return engine.stance(claim.polarity, claim.said, frame)
+
+
+def _resolved(proposition: Proposition) -> Proposition:
+    while proposition.merged_into_id:
+        proposition = proposition.merged_into
+    return proposition
+
+
+def _join_proposition(claim: Claim, terms: Counter, weights: engine.Weights,
+                      scored: list[_Scored]) -> tuple[Proposition | None, int]:
+    """Put the claim in the proposition whose centroid it is closest to, or start one.
+    Returns (its proposition, 1 if it joined one that existed).
+
+    A claim already in a proposition stays there (an editor's placement, the one it started,
+    or an earlier pass's); a proposition an editor has worked on (locked) gets no automatic
+    members."""
+    current = ClaimLink.objects.filter(claim=claim, proposition__isnull=False).live() \
+        .select_related("proposition").first()
+    if current is not None:
+        return _resolved(current.proposition), 0
+    side, cues = _side(claim)
+    candidate_ids = [s.other.pk for s in scored]
+    propositions = {}
+    for link in (ClaimLink.objects.filter(claim_id__in=candidate_ids, proposition__isnull=False)
+                 .live().select_related("proposition")):
+        proposition = _resolved(link.proposition)
+        if not proposition.locked:
+            propositions[proposition.pk] = proposition
+    dense = dense_enabled()
+    if dense and claim.embedding is not None:
+        for proposition in _nearest_propositions(claim.embedding, 10):
+            propositions.setdefault(proposition.pk, proposition)
+    best: tuple[float, Proposition] | None = None
+    for proposition in propositions.values():
+        lexical = engine.similarity(terms, proposition.terms, weights)
+        score = engine.combined(lexical, _dense_cosine(claim.embedding, proposition.embedding))
+        if score >= engine.join_min(dense) and (best is None or score > best[0]):
+            best = (score, proposition)
+    if best is None:
+        proposition = Proposition.objects.create(
+            text=claim.bears_on, first_claim=claim, first_seen_at=claim.article.date,
+            terms=dict(terms), embedding=claim.embedding)
+        _suggest(claim=claim, proposition=proposition, relation=side, score=1.0, cues=cues)
+        return proposition, 0
+    score, proposition = best
+    _suggest(claim=claim, proposition=proposition, relation=side, score=score, cues=cues)
+    centroid = Counter(proposition.terms)
+    centroid.update(terms)
+    embedding = proposition.embedding
+    if claim.embedding is not None and embedding is not None:
+        import numpy
+        embedding = (numpy.frombuffer(bytes(embedding), dtype=numpy.float32)
+                     + numpy.frombuffer(bytes(claim.embedding), dtype=numpy.float32)).tobytes()
+    seen = claim.article.date
+    first_seen = proposition.first_seen_at
+    if seen and (first_seen is None or seen < first_seen):
+        first_seen = seen
+    Proposition.objects.filter(pk=proposition.pk).update(
+        terms=dict(centroid), embedding=embedding, first_seen_at=first_seen,
+        updated_at=timezone.now())
+    return proposition, 1
+
+
+class _CentroidIndex:
+    """Unit embedding centroids of the propositions, in process, brought up to date from the
+    rows changed since the last look (``updated_at``), so a search costs one matrix product
+    and a small query rather than reading every proposition again."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.rows: dict[int, int] = {}  # proposition id -> row
+        self.ids: list[int] = []
+        self.matrix = None
+        self.seen = None  # the latest updated_at read
+
+    def refresh(self) -> None:
+        import numpy
+        changed = Proposition.objects.filter(embedding__isnull=False)
+        if self.seen is not None:
+            changed = changed.filter(updated_at__gte=self.seen)
+        rows = list(changed.values_list("pk", "embedding", "updated_at"))
+        if not rows:
+            return
+        new_vectors = []
+        for pk, vector, updated in rows:
+            unit = _unit(numpy.frombuffer(bytes(vector), dtype=numpy.float32))
+            if pk in self.rows:
+                self.matrix[self.rows[pk]] = unit
+            else:
+                self.rows[pk] = len(self.ids)
+                self.ids.append(pk)
+                new_vectors.append(unit)
+            self.seen = updated if self.seen is None else max(self.seen, updated)
+        if new_vectors:
+            block = numpy.stack(new_vectors)
+            self.matrix = block if self.matrix is None else numpy.vstack([self.matrix, block])
+
+    def nearest(self, embedding: bytes, k: int) -> list[Proposition]:
+        import numpy
+        self.refresh()
+        if self.matrix is None:
+            return []
+        scores = self.matrix @ numpy.frombuffer(bytes(embedding), dtype=numpy.float32)
+        top = numpy.argsort(-scores)[:k * 3]
+        # Merged, locked or deleted propositions stay in the matrix; they are left out here.
+        found = Proposition.objects.filter(
+            pk__in=[self.ids[i] for i in top], locked=False, merged_into__isnull=True,
+            embedding__isnull=False).in_bulk()
+        return [found[self.ids[i]] for i in top if self.ids[i] in found][:k]
+
+
+_centroid_indexes: dict[str, _CentroidIndex] = {}
+
+
+def _nearest_propositions(embedding: bytes, k: int) -> list[Proposition]:
+    """The ``k`` open propositions whose embedding centroid is closest to ``embedding``: the
+    dense path finds a proposition stated in other words, which the full-text index misses."""
+    database = f"{connection.alias}:{connection.settings_dict['NAME']}"
+    index = _centroid_indexes.get(database)
+    if index is None:
+        index = _centroid_indexes[database] = _CentroidIndex(database)
+    return index.nearest(embedding, k)
+
+
+def propositions_centroid_refresh(*, proposition_ids) -> None:
+    """Recompute the centroids of these propositions from their live members (after an
+    editor merges, splits or rejects a membership)."""
+    import importlib.util
+    numpy = importlib.import_module("numpy") if importlib.util.find_spec("numpy") else None
+    for pk in set(proposition_ids):
+        terms: Counter = Counter()
+        embedding = None
+        for claim in Claim.objects.in_proposition(pk).only(
+                "proposition_text", "statement", "text", "embedding"):
+            terms.update(_claim_terms(claim))
+            if claim.embedding is not None and numpy is not None:
+                vector = numpy.frombuffer(bytes(claim.embedding), dtype=numpy.float32)
+                embedding = vector if embedding is None else embedding + vector
+        Proposition.objects.filter(pk=pk).update(
+            terms=dict(terms), embedding=None if embedding is None else embedding.tobytes(),
+            updated_at=timezone.now())
+
+
+def _link_members(claim: Claim, proposition: Proposition | None,
+                  scored: list[_Scored]) -> list[int]:
+    """Suggest links from the claim to the best-scored other members of its proposition, at
+    most CLAIMTRACK_MATCH_LINKS_MAX above the link threshold; its earlier suggestions that
+    are no longer among them go. Returns the claims linked."""
+    members = set()
+    if proposition is not None:
+        members = set(ClaimLink.objects.members_of(proposition).values_list("claim_id",
+                                                                            flat=True))
+    threshold = engine.link_min(dense_enabled())
+    side, side_cues = _side(claim)
+    linked = []
+    for s in scored:
+        if len(linked) == settings.CLAIMTRACK_MATCH_LINKS_MAX or s.score < threshold:
+            break
+        if s.other.pk not in members:
+            continue
+        other_side, other_cues = _side(s.other)
+        relation = engine.relation_between(side, other_side)
+        if relation == engine.SUPPORTS:
+            cues = engine.shared_words(_claim_terms(claim), s.terms)
+        else:
+            cues = list(side_cues or other_cues)
+        _suggest(claim=claim, target_claim=s.other, relation=relation, score=s.score,
+                 cues=cues)
+        linked.append(s.other.pk)
+    ClaimLink.objects.filter(claim=claim, target_claim__isnull=False,
+                             status=ClaimLink.Status.SUGGESTED).exclude(
+        target_claim_id__in=linked).delete()
+    return linked
+
+
+def _match_factchecks(claim: Claim) -> int:
     fact_min = settings.CLAIMTRACK_MATCH_FACTCHECK_MIN
     content = claim_vector(claim.text)
+    found = 0
     with transaction.atomic():
         # The claim's row is held (not its key) so it cannot be deleted under its new links.
         if Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk) \
                 .values_list("pk", flat=True).first() is None:
-            return counts
+            return found
         for factcheck in factcheck_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
             checked = claim_vector(factcheck.claim_reviewed)
             similarity = cosine(content, checked)
@@ -169,60 +433,8 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
                                                       text_kind=claim.kind)
             _suggest(claim=claim, factcheck=factcheck, relation=label, score=similarity,
                      cues=cues)
-            counts["factchecks"] += 1
-    return counts
-
-
-def _join_proposition(claim: Claim, scored) -> int:
-    """Put the claim in the best proposition of its matches, or start one. 1 if it joined.
-
-    A claim an editor placed stays; a claim that started a proposition stays in it (others
-    may have joined it since); otherwise it moves to the best proposition of its matches.
-    """
-    current = ClaimLink.objects.filter(claim=claim, proposition__isnull=False).select_related(
-        "proposition").first()
-    if current is not None and current.status != ClaimLink.Status.SUGGESTED:
-        return 0
-    if current is not None and (current.proposition.first_claim_id == claim.pk
-                                or current.proposition.locked):
-        return 0
-    join_min = settings.CLAIMTRACK_PROPOSITION_JOIN_MIN
-    matched = {other.pk: similarity for similarity, other, _, _ in scored
-               if similarity >= join_min}
-    best: tuple[float, Proposition] | None = None
-    # A proposition an editor has worked on (locked) gets no automatic members.
-    memberships = (ClaimLink.objects.filter(claim_id__in=matched, proposition__isnull=False,
-                                            proposition__locked=False)
-                   .live()
-                   .select_related("proposition__first_claim"))
-    for link in memberships:
-        proposition = link.proposition
-        while proposition.merged_into_id:
-            proposition = proposition.merged_into
-        if best is None or matched[link.claim_id] > best[0]:
-            best = (matched[link.claim_id], proposition)
-    if best is None:
-        if current is not None:
-            return 0  # its matches have gone; the suggestion stays until an editor decides
-        proposition = Proposition.objects.create(
-            text=claim.said, first_claim=claim,
-            first_seen_at=claim.article.date)
-        _suggest(claim=claim, proposition=proposition, relation=ClaimLink.Relation.SUPPORTS,
-                 score=1.0, cues=())
-        return 0
-    similarity, proposition = best
-    if current is not None and current.proposition_id != proposition.pk:
-        # A better proposition than the one suggested before (unless an editor decided it).
-        ClaimLink.objects.filter(pk=current.pk, status=ClaimLink.Status.SUGGESTED).delete()
-    first = proposition.first_claim
-    label, _, cues = relation_engine.classify(
-        proposition.text, claim.text, claim_kind=first.kind if first else None,
-        text_kind=claim.kind, same_claimant_family=_same_family(first, claim) if first else None)
-    _suggest(claim=claim, proposition=proposition, relation=label, score=similarity, cues=cues)
-    seen = claim.article.date
-    if proposition.first_seen_at is None or (seen and seen < proposition.first_seen_at):
-        Proposition.objects.filter(pk=proposition.pk).update(first_seen_at=seen)
-    return 1
+            found += 1
+    return found
 
 
 def article_match(*, article_id: int, deadline: float | None = None) -> dict[str, int] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from claims.matching import claims_priority_refresh
+from claims.matching import claims_priority_refresh, propositions_centroid_refresh
 from claims.models import ClaimLink, Proposition
 
 
@@ -31,6 +31,7 @@ def link_decide(*, link: ClaimLink, user, status: str, relation: str | None = No
     locked.save(update_fields=["status", "relation", "decided_by", "decided_at", "updated_at"])
     if locked.proposition_id:
         Proposition.objects.filter(pk=locked.proposition_id).update(locked=True)
+        propositions_centroid_refresh(proposition_ids=[locked.proposition_id])
     if locked.target_claim_id:
         claims_priority_refresh(claim_ids=[locked.claim_id, locked.target_claim_id])
     return locked
@@ -67,6 +68,7 @@ def propositions_merge(*, propositions, user) -> Proposition:
     firsts = [p.first_seen_at for p in ordered if p.first_seen_at]
     Proposition.objects.filter(pk=target.pk).update(
         locked=True, first_seen_at=min(firsts) if firsts else None)
+    propositions_centroid_refresh(proposition_ids=[target.pk])
     target.refresh_from_db()
     return target
 
@@ -87,10 +89,11 @@ def proposition_split(*, links, user) -> Proposition:
     first = min(links, key=lambda link: (link.claim.article.published_at is None,
                                          link.claim.article.published_at, link.claim_id))
     new = Proposition.objects.create(
-        text=first.claim.said, first_claim=first.claim, locked=True,
+        text=first.claim.bears_on, first_claim=first.claim, locked=True,
         first_seen_at=first.claim.article.date)
     now = timezone.now()
     ClaimLink.objects.filter(pk__in=[link.pk for link in links]).update(
         proposition=new, status=ClaimLink.Status.CONFIRMED, decided_by=user, decided_at=now)
     Proposition.objects.filter(pk=source.pk).update(locked=True)
+    propositions_centroid_refresh(proposition_ids=[source.pk, new.pk])
     return new

@@ -287,14 +287,20 @@ CLAIMTRACK_MATCH_CHUNK = env_int("CLAIMTRACK_MATCH_CHUNK", 100, minimum=1)
 # work in extraction, matching and on the desk's pages.
 CLAIMTRACK_ARTICLE_MAX_CLAIMS = env_int("CLAIMTRACK_ARTICLE_MAX_CLAIMS", 120, minimum=1)
 
-# Matching. Similarities are cosines of stemmed terms (0..1); set by reading the pairs the
-# demo corpus and the seed produce (docs/quality.md, "Matching"): same-story claims from
-# different outlets score about 0.3 and above, unrelated claims of one story below 0.2.
+# Matching compares the propositions claims bear on (claims/engine/propositions.py): the
+# thresholds for joining a proposition and for a suggested link are the engine's, chosen on
+# training data for a measured precision (docs/quality.md), with and without the dense extra.
 # After a bulk import of fact-checks, the claims of this many recent days are matched again.
 CLAIMTRACK_REMATCH_DAYS = env_int("CLAIMTRACK_REMATCH_DAYS", 30, minimum=0)
 CLAIMTRACK_MATCH_CANDIDATES = env_int("CLAIMTRACK_MATCH_CANDIDATES", 20, minimum=1)
-CLAIMTRACK_MATCH_LINK_MIN = env_float("CLAIMTRACK_MATCH_LINK_MIN", 0.25)
-CLAIMTRACK_PROPOSITION_JOIN_MIN = env_float("CLAIMTRACK_PROPOSITION_JOIN_MIN", 0.3)
+# Suggested claim-to-claim links kept per claim, the best first.
+CLAIMTRACK_MATCH_LINKS_MAX = env_int("CLAIMTRACK_MATCH_LINKS_MAX", 3, minimum=1)
+# Sentence embeddings in matching: "auto" uses the optional dense extra when it is installed,
+# "off" never does, "on" requires it (a worker without it fails at its first match).
+CLAIMTRACK_MATCH_DENSE = env_str("CLAIMTRACK_MATCH_DENSE", "auto").lower()
+if CLAIMTRACK_MATCH_DENSE not in ("auto", "on", "off"):
+    raise ImproperlyConfigured(
+        f"CLAIMTRACK_MATCH_DENSE must be auto, on or off, not {CLAIMTRACK_MATCH_DENSE!r}.")
 # Fact-checks are compared with the claim's content alone, and must share 3 terms or more.
 # 0.65 has the best F0.5 (precision weighted) on the retrieval train qrels, Snopes and
 # PolitiFact pooled: P 0.66, R 0.16 (`manage.py calibrate_matching`; docs/quality.md,

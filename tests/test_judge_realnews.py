@@ -110,3 +110,72 @@ def test_bad_labels_and_a_missing_stream_are_clear_errors(stream, tmp_path):
         call_command("judge_realnews", "score", "--data", str(tmp_path / "nowhere"))
     with pytest.raises(CommandError, match="draw needs --out"):
         call_command("judge_realnews", "draw", "--data", str(stream))
+
+
+LINKED = [
+    ("c_2016-03-01_wall", "2016-03-01", "outlet-a",
+     "The candidate said Mexico will pay for a border wall along the southern frontier. "
+     "Crowds filled the arena."),
+    ("d_2016-03-02_wall", "2016-03-02", "outlet-b",
+     "The candidate said Mexico will pay for a border wall along the southern frontier. "
+     "Rain fell on the rally."),
+    ("e_2016-03-03_wall", "2016-03-03", "outlet-c",
+     "Mexico's president denied that Mexico will pay for a border wall along the southern "
+     "frontier."),
+]
+
+
+@pytest.fixture
+def linked_stream(tmp_path):
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    with (folder / "metadata.tsv").open("w", encoding="utf-8") as handle:
+        handle.write("filename\tpublisher\tpublication_date\n")
+        for doc_id, date, outlet, _ in LINKED:
+            handle.write(f"{doc_id}\t{outlet}\t{date}\n")
+    (folder / "train.jsonl").write_text("".join(
+        json.dumps({"id": doc_id, "text": text}) + "\n" for doc_id, _, _, text in LINKED))
+    (folder / "dev.jsonl").write_text("")
+    return folder
+
+
+@pytest.mark.django_db(transaction=True)
+def test_links_are_drawn_from_the_matched_stream_and_rescored(linked_stream, tmp_path):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    call_command("judge_realnews", "links-draw", "--data", str(linked_stream),
+                 "--out", str(sheets), "--links", "10")
+    rows = [json.loads(line) for line in (sheets / "links.jsonl").open(encoding="utf-8")]
+    relations = sorted(row["relation"] for row in rows)
+    # the reprinted sentence supports itself; the president's denial contradicts both
+    assert relations == ["contradicts", "contradicts", "supports"], rows
+    assert all("Mexico" in row["statement_a"] and "[[" in row["context_a"] for row in rows)
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    with (sheets / "links.csv").open(encoding="utf-8") as handle:
+        template = list(csv.DictReader(handle))
+    assert [r["same"] for r in template] == ["", "", ""]
+    for n, row in enumerate(template):
+        row["same"], row["relation_right"] = "y", "y" if n else "n"
+    with (labels / "links.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(template[0]))
+        writer.writeheader()
+        writer.writerows(template)
+    out = tmp_path / "figures.json"
+    with out.open("w") as handle:
+        call_command("judge_realnews", "links-score", "--data", str(linked_stream),
+                     "--labels", str(labels), "--json", stdout=handle)
+    figures = json.loads(out.read_text())
+    assert figures["still_suggested"] == 3 and figures["claims"] == 3
+    assert figures["precision"] == {"count": 2, "of": 3, "rate": 0.667}
+    assert figures["largest_proposition"] == 3 and figures["largest_share"] == 1.0
+    # nothing of the stream is left in this database
+    from claims.models import Claim
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.django_db
+def test_links_score_needs_its_labels(linked_stream, tmp_path):
+    with pytest.raises(CommandError, match="links.csv is missing"):
+        call_command("judge_realnews", "links-score", "--data", str(linked_stream),
+                     "--labels", str(tmp_path))

@@ -56,6 +56,21 @@ def test_the_allegation_and_its_denials_share_a_proposition_on_opposite_sides(de
     assert "russia" in families
 
 
+def test_every_member_of_the_invasion_proposition_is_on_its_side(demo_matched):
+    proposition = invasion_proposition()
+    sides = proposition_sides(proposition)
+    # The proposition is the positive clause, never a denial or an attribution.
+    assert "invasion" in proposition.text and "den" not in proposition.text.lower()
+    for claim in sides["contradicts"]:
+        assert claim.polarity == Claim.Polarity.DENIES, claim.said
+    for claim in sides["supports"] + sides["neutral"]:
+        assert claim.polarity != Claim.Polarity.DENIES, claim.said
+    quoted = {c.claimant.name for c in sides["contradicts"]}
+    # Peskov's reported denial and Kosachev's quoted "There is no invasion being prepared".
+    assert {"Dmitry Peskov", "Konstantin Kosachev"} <= quoted, quoted
+    assert any(c.kind == "quote" for c in sides["contradicts"])
+
+
 def test_matching_twice_changes_nothing(demo_matched):
     # The first pass of each article saw only the articles before it; match them all once
     # with everything present, then again.

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from claims import enqueue, extraction, ingestion, matching, propositions, tasks
+from claims.engine import propositions as propositions_engine
 from claims.models import Article, Claim, ClaimLink
 from tests.conftest import require
 from tests.test_pipeline_services import (  # noqa: F401 - fixtures
@@ -209,7 +210,9 @@ def rematch_from_scratch(article):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_long_article_is_matched_one_claim_a_pass_with_the_same_links(settings):
+def test_a_long_article_is_matched_one_claim_a_pass_with_the_same_links(settings, monkeypatch):
+    # A low link threshold, so that the demo article has links to compare.
+    monkeypatch.setattr(propositions_engine, "LINK_MIN", 0.3)
     article = ingest_demo()
     rematch_from_scratch(article)  # in one pass, now that every article is in
     whole = links_of(article)

@@ -39,7 +39,7 @@ __all__ = [
     "split_sentences",
 ]
 
-ENGINE_VERSION = "0.5.0"
+ENGINE_VERSION = "0.6.0"
 
 # The outlet's own voice: a finite verb (lower-case, so "United" is not a verb) ...
 _FINITE_RE = re.compile(

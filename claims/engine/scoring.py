@@ -129,3 +129,50 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))
+
+
+def proposition_scores(gold: dict[str, tuple[str, str]],
+                       predicted: dict[str, tuple[str, str]]) -> dict:
+    """B-cubed precision, recall and F1 of a grouping against gold groups, and balanced side
+    agreement, as the data README defines them for propositions/.
+
+    ``gold``: id → (group, label) with label supports / contradicts / neutral; ``predicted``:
+    id → (proposition, stance). A missing id is a proposition of its own. Side agreement is
+    over pairs in one gold group and one predicted proposition whose gold labels both take a
+    side: accuracy on same-side pairs and on opposite-side pairs, averaged; a pair with a
+    neutral prediction counts as wrong.
+    """
+    predicted = dict(predicted)
+    for n, item in enumerate(i for i in gold if i not in predicted):
+        predicted[item] = (f"\0missing{n}", "neutral")
+    by_gold: dict[str, set] = {}
+    by_pred: dict[str, set] = {}
+    for item, (group, _) in gold.items():
+        by_gold.setdefault(group, set()).add(item)
+        by_pred.setdefault(predicted[item][0], set()).add(item)
+    precision = recall = 0.0
+    for item, (group, _) in gold.items():
+        same_pred = by_pred[predicted[item][0]]
+        both = len(same_pred & by_gold[group])
+        precision += both / len(same_pred)
+        recall += both / len(by_gold[group])
+    precision, recall = precision / len(gold), recall / len(gold)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    right = {True: 0, False: 0}
+    total = {True: 0, False: 0}
+    for members in by_pred.values():
+        sided = sorted(m for m in members if gold[m][1] != "neutral")
+        for a, i in enumerate(sided):
+            for j in sided[a + 1:]:
+                if gold[i][0] != gold[j][0]:
+                    continue
+                same = gold[i][1] == gold[j][1]
+                total[same] += 1
+                si, sj = predicted[i][1], predicted[j][1]
+                if "neutral" not in (si, sj):
+                    right[same] += same == (si == sj)
+    accuracies = [right[k] / total[k] for k in (True, False) if total[k]]
+    side = sum(accuracies) / 2 if accuracies else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "side": side,
+            "score": f1 * side, "same_side_pairs": total[True],
+            "opposite_side_pairs": total[False], "propositions": len(by_pred)}

@@ -59,6 +59,9 @@ _POSITIVE = [
     (re.compile(r"\bno\s+one\b|\bnobody\b", re.I), lambda m: "someone"),
     (re.compile(r"\bnothing\b", re.I), lambda m: "something"),
     (re.compile(r"\bnot\s+(?=(?:a|an|any|the|to|be)\b)", re.I), lambda m: ""),
+    # A headline's bare "not" before a participle: "Man not being treated for Ebola",
+    # "Banksy not arrested".
+    (re.compile(r"\bnot\s+(?=(?:being|been|[a-z]{3,}(?:ed|en))\b)", re.I), lambda m: ""),
     (re.compile(r"\b(?:any|no)\s+(?=(?:plans?|intentions?|evidence|threat|desire|interest)\b)",
                 re.I), lambda m: ""),
 ]
@@ -73,8 +76,13 @@ _NOT_DENIAL_RE = re.compile(
     r"(?-i:\bNever\s+[A-Z]\w+)", re.I)
 # A negation after one of these is in a subordinate clause, not the statement's own: "... one
 # of five territories that vote, even though their residents aren't eligible".
+# A second clause or predicate joined by "and"/"but" has a polarity of its own: "Russia is
+# preparing to invade Ukraine, and that the alliance would not allow ...", "Moscow had positioned
+# forces and had not explained why" affirm what comes first.
 _SUBORDINATE_RE = re.compile(
-    r"\b(?:even\s+though|as\s+if|" + "|".join(sorted(SUBORDINATORS)) + r")\b", re.I)
+    r"\b(?:even\s+though|as\s+if|" + "|".join(sorted(SUBORDINATORS)) + r"|"
+    r"(?:and|but)\s+(?:that|had|has|have|was|were|is|are|did|does|do|would|will|could|"
+    r"should|said|says))\b", re.I)
 _LEADING_NO_RE = re.compile(r"^(?:no[,.!]\s*(?:and\s+(?:again\s+)?no[,.!]?\s*)?)+", re.I)
 # Content that is a clause (a subject and its verb) rather than a noun or -ing phrase.
 _CLAUSE_START_RE = re.compile(

@@ -23,6 +23,7 @@ from claims.models.propositions import (
     ClaimLinkQuerySet,
     Proposition,
     PropositionQuerySet,
+    TermStat,
     best_per_other,
 )
 
@@ -30,6 +31,6 @@ __all__ = [
     "CLAIMREVIEW_BEST", "CLAIMREVIEW_RATINGS", "CLAIMREVIEW_WORST", "MEMBERSHIP_LOCK_KEY",
     "OPPOSITE_VERDICT", "ApiClient", "Article", "Claim", "ClaimLink", "ClaimLinkQuerySet",
     "ClaimQuerySet", "Claimant", "Evidence", "FactCheck", "Proposition", "PropositionQuerySet",
-    "ReviewEvent", "Source", "Verdict", "VerdictVersion", "WebhookDelivery", "WebhookEndpoint",
+    "ReviewEvent", "Source", "TermStat", "Verdict", "VerdictVersion", "WebhookDelivery", "WebhookEndpoint",
     "best_per_other",
 ]

@@ -105,6 +105,9 @@ class Claim(models.Model):
     proposition_text = models.TextField(
         "proposition", blank=True, help_text="The positive, attribution-free clause the claim "
         "bears on: what matching compares.")
+    # The proposition's unit embedding (float32), made by matching when the dense extra is
+    # installed.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
     polarity = models.CharField(
         max_length=8, choices=Polarity.choices, default=Polarity.AFFIRMS,
         help_text="The claim's stance toward its proposition.")

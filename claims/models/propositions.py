@@ -45,6 +45,10 @@ class Proposition(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
     )
+    # The centroid matching compares a new claim with: the summed term counts of the members'
+    # propositions, and (with the dense extra) the sum of their unit embeddings.
+    terms = models.JSONField(default=dict, blank=True)
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,6 +59,20 @@ class Proposition(models.Model):
 
     def __str__(self) -> str:
         return self.text if len(self.text) <= 80 else self.text[:77] + "…"
+
+
+class TermStat(models.Model):
+    """How many matchable claims hold a term in their proposition: the stream's document
+    frequencies, kept up to date as claims are stored and deleted. The row with the empty
+    term counts the claims themselves."""
+
+    TOTAL = ""
+
+    term = models.CharField(max_length=100, primary_key=True)
+    claims = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.term or '(claims)'}: {self.claims}"
 
 
 def best_per_other(pairs, score=lambda link: link.score) -> list[tuple]:
@@ -71,6 +89,18 @@ class ClaimLinkQuerySet(models.QuerySet):
     def live(self):
         """Links not rejected: suggested or confirmed."""
         return self.filter(status__in=ClaimLink.LIVE)
+
+    def trusted(self):
+        """Links an editor confirmed, or suggested at or above the link threshold of the
+        method that made them: what counts toward priority and verdict suggestions."""
+        from claims.engine import propositions as engine
+
+        return self.filter(
+            Q(status=ClaimLink.Status.CONFIRMED)
+            | Q(status=ClaimLink.Status.SUGGESTED, method__endswith="+dense",
+                score__gte=engine.DENSE_LINK_MIN)
+            | (Q(status=ClaimLink.Status.SUGGESTED, score__gte=engine.LINK_MIN)
+               & ~Q(method__endswith="+dense")))
 
     def members_of(self, proposition):
         """The live memberships of a proposition."""

@@ -22,10 +22,13 @@ class VerdictSuggestion:
 def proposition_verdict_suggestions(*, proposition: Proposition,
                                     verdict: str) -> list[VerdictSuggestion]:
     """Rating a proposition: its supporting members would get ``verdict``, its contradicting
-    members (denials) the opposite. Suggestions only: each member keeps its own review."""
+    members (denials) the opposite. Suggestions only: each member keeps its own review; a
+    member placed below the link threshold and not confirmed gets none."""
     if verdict not in Verdict.values:
         raise Incomplete("Choose a verdict from the scale.")
-    links = (ClaimLink.objects.members_of(proposition)
+    # Only members placed with confidence (the first claim, a join above the link threshold,
+    # an editor's confirmation): one loose member must not carry a verdict to others.
+    links = (ClaimLink.objects.members_of(proposition).trusted()
              .exclude(relation=ClaimLink.Relation.NEUTRAL).in_time_order())
     return [VerdictSuggestion(
         claim=link.claim, relation=link.relation,

@@ -22,7 +22,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=("draw", "score"))
+        parser.add_argument("action", choices=("draw", "score", "links-draw", "links-score"))
+        parser.add_argument("--links", type=int, default=240, help="suggested links to draw")
+        parser.add_argument("--limit", type=int, help="only the first N articles (a trial run)")
         parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                             help="folder with train.jsonl, dev.jsonl and metadata.tsv")
         parser.add_argument("--claims", type=int, default=240, help="claims to draw")
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             if not (data / name).is_file():
                 raise CommandError(f"{data / name} is missing: the stream is PolNeAR's "
                                    "train+dev articles (../shared/data/attribution).")
+        if action.startswith("links-"):
+            return self._links(action, data, out, labels, options)
         if action == "draw":
             if out is None or not out.is_dir():
                 raise CommandError("draw needs --out, an existing folder outside the repository.")
@@ -82,3 +86,44 @@ class Command(BaseCommand):
             self.stdout.write("Changed since judged (judge again): "
                               + ", ".join(claims["stale"][:20])
                               + (" ..." if len(claims["stale"]) > 20 else ""))
+
+    def _links(self, action, data, out, labels, options):
+        """The matching check: the stream stored, extracted and matched on a throw-away
+        database; 'links-draw' writes a sheet of suggested links to judge, 'links-score' the
+        precision over judged links still suggested (judged/links.csv)."""
+        from claims import realnews_links
+
+        if action == "links-draw" and (out is None or not out.is_dir()):
+            raise CommandError("links-draw needs --out, an existing folder outside the repository.")
+        label_file = labels / "links.csv"
+        if action == "links-score" and not label_file.is_file():
+            raise CommandError(f"{label_file} is missing.")
+
+        def progress(n, total):
+            self.stderr.write(f"  {n}/{total} articles")
+
+        result = realnews_links.run_stream(data, limit=options["limit"], progress=progress)
+        if action == "links-draw":
+            rows = realnews_links.draw(result, links=options["links"], seed=options["seed"])
+            realnews.write_sheet(out / "links.jsonl", rows)
+            realnews_links.write_labels_template(out / "links.csv", rows)
+            self.stdout.write(json.dumps(result.figures()))
+            self.stdout.write(f"Wrote {len(rows)} links to judge into {out}.")
+            return
+        try:
+            figures = realnews_links.score(result, label_file)
+        except (OSError, ValueError, csv.Error) as exc:
+            raise CommandError(str(exc)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, indent=2))
+            return
+        precision, same = figures["precision"], figures["same_proposition"]
+        self.stdout.write(
+            f"Engine {figures['engine']}: {figures['claims']} matchable claims, "
+            f"{figures['links']} suggested links ({figures['links_per_claim']:.2f} a claim), "
+            f"{figures['propositions_of_two_or_more']} propositions of two claims or more, the "
+            f"largest {figures['largest_proposition']} claims ({figures['largest_share']:.2%}).\n"
+            f"  {figures['still_suggested']} of {figures['judged']} judged links still suggested\n"
+            f"  same proposition     {same['rate']} ({same['count']}/{same['of']})\n"
+            f"  link precision       {precision['rate']} ({precision['count']}/{precision['of']}): "
+            "same proposition and the right relation")

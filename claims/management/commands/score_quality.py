@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.engine.scoring import attribution_prf
+from claims.engine.scoring import attribution_prf, proposition_scores
 
 DEFAULT_DATA = settings.BASE_DIR.parent / "shared" / "data"
 
@@ -26,8 +26,8 @@ def binary_prf(gold: dict[str, int], predicted: dict[str, int]) -> dict[str, flo
 
 class Command(BaseCommand):
     help = (
-        "Score the engine on the dev files: runs eval_checkworthiness and eval_extraction "
-        "exactly as an outside scorer would, then prints the figures recorded in "
+        "Score the engine on the dev files: runs eval_checkworthiness, eval_extraction, "
+        "eval_relation and eval_propositions exactly as an outside scorer would, then prints the figures recorded in "
         "docs/quality.md."
     )
 
@@ -38,7 +38,9 @@ class Command(BaseCommand):
         checkworthiness = data / "checkworthiness" / "dev.csv"
         attribution = data / "attribution" / "dev.jsonl"
         stance = data / "stance" / "dev.csv"
-        missing = [p for p in (checkworthiness, attribution, stance) if not p.is_file()]
+        stream = data / "propositions" / "dev.csv"
+        missing = [p for p in (checkworthiness, attribution, stance, stream)
+                   if not p.is_file()]
         if missing:
             raise CommandError(f"Missing dev file(s): {', '.join(map(str, missing))}")
         with tempfile.TemporaryDirectory() as tmp:
@@ -85,3 +87,17 @@ class Command(BaseCommand):
                 f"relation {stance.name}: macro-F1 {sum(per_label.values()) / 3:.3f} "
                 + " ".join(f"F1({k}) {v:.3f}" for k, v in per_label.items())
                 + f" accuracy {accuracy:.3f}")
+
+            predicted_prop = Path(tmp) / "propositions.csv"
+            call_command("eval_propositions", input=stream, output=predicted_prop,
+                         stdout=self.stderr)
+            with stance.open(encoding="utf-8", newline="") as handle:
+                gold_prop = {r["id"]: (r["group"], r["label"]) for r in csv.DictReader(handle)}
+            with predicted_prop.open(encoding="utf-8", newline="") as handle:
+                pred_prop = {r["id"]: (r["proposition"], r["stance"])
+                             for r in csv.DictReader(handle)}
+            grouped = proposition_scores(gold_prop, pred_prop)
+            self.stdout.write(
+                f"propositions {stream.name}: B3 precision {grouped['precision']:.3f} "
+                f"recall {grouped['recall']:.3f} F1 {grouped['f1']:.3f} side agreement "
+                f"{grouped['side']:.3f} B3-F1 x side {grouped['score']:.3f}")
