@@ -254,22 +254,26 @@ def _join_proposition(claim: Claim, terms: Counter, weights: engine.Weights,
     A claim already in a proposition stays there (an editor's placement, the one it started,
     or an earlier pass's); a proposition an editor has worked on (locked) gets no automatic
     members."""
-    current = ClaimLink.objects.filter(claim=claim, proposition__isnull=False).live() \
-        .select_related("proposition").first()
-    if current is not None:
-        return _resolved(current.proposition), 0
+    memberships = list(ClaimLink.objects.filter(claim=claim, proposition__isnull=False)
+                       .select_related("proposition"))
+    for current in memberships:
+        if current.status in ClaimLink.LIVE:
+            return _resolved(current.proposition), 0
+    # An editor rejected these memberships: the claim is not put back in them.
+    refused = {_resolved(m.proposition).pk for m in memberships}
     side, cues = _side(claim)
     candidate_ids = [s.other.pk for s in scored]
     propositions = {}
     for link in (ClaimLink.objects.filter(claim_id__in=candidate_ids, proposition__isnull=False)
                  .live().select_related("proposition")):
         proposition = _resolved(link.proposition)
-        if not proposition.locked:
+        if not proposition.locked and proposition.pk not in refused:
             propositions[proposition.pk] = proposition
     dense = dense_enabled()
     if dense and claim.embedding is not None:
         for proposition in _nearest_propositions(claim.embedding, 10):
-            propositions.setdefault(proposition.pk, proposition)
+            if proposition.pk not in refused:
+                propositions.setdefault(proposition.pk, proposition)
     best: tuple[float, Proposition] | None = None
     for proposition in propositions.values():
         lexical = engine.similarity(terms, proposition.terms, weights)

@@ -278,3 +278,24 @@ def test_the_proposition_scorer_counts_b_cubed_and_sides():
     assert scores["precision"] == pytest.approx(0.625) and scores["recall"] == 1.0
     # same-side pair (1,3) right, both opposite pairs wrong: (1 + 0) / 2
     assert scores["side"] == pytest.approx(0.5)
+
+
+def test_a_rejected_membership_is_not_made_again_nor_counted_twice(django_user_model):
+    from claims.propositions import link_decide
+
+    editor = django_user_model.objects.create_user("editor-reject")
+    text = ("Officials said the army is preparing a spring offensive against the rebel "
+            "enclave of Darvaz.")
+    first = only_claim(ingest("Outlet 1", text, day=1))
+    second = only_claim(ingest("Outlet 2", text, day=2))
+    joined = membership(second)
+    proposition = joined.proposition
+    link_decide(link=joined, user=editor, status="rejected")
+    proposition.refresh_from_db()
+    assert proposition.terms["offensiv"] == 1  # only the first claim's words are left
+    matching.claim_match(claim_id=second.pk)
+    matching.claim_match(claim_id=second.pk)
+    proposition.refresh_from_db()
+    assert proposition.terms["offensiv"] == 1
+    assert ClaimLink.objects.get(claim=second, proposition=proposition).status == "rejected"
+    assert first.pk in Claim.objects.in_proposition(proposition.pk).values_list("pk", flat=True)

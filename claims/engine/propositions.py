@@ -39,7 +39,7 @@ FIGURE_WEIGHT = 0.5
 # Lexical only: a claim joins the proposition whose centroid it is closest to at or above
 # JOIN_MIN; with the dense extra the score is (1 - DENSE_WEIGHT) * lexical + DENSE_WEIGHT *
 # embedding cosine, against DENSE_JOIN_MIN.
-JOIN_MIN = 0.25
+JOIN_MIN = 0.2
 DENSE_WEIGHT = 0.8
 DENSE_JOIN_MIN = 0.5
 # A suggested claim-to-claim link needs this pair score (same scale as the join); at most

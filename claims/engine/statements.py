@@ -76,12 +76,13 @@ _NOT_DENIAL_RE = re.compile(
     r"(?-i:\bNever\s+[A-Z]\w+)", re.I)
 # A negation after one of these is in a subordinate clause, not the statement's own: "... one
 # of five territories that vote, even though their residents aren't eligible".
-# A second clause or predicate joined by "and"/"but" has a polarity of its own: "Russia is
-# preparing to invade Ukraine, and that the alliance would not allow ...", "Moscow had positioned
-# forces and had not explained why" affirm what comes first.
+# A second clause or predicate joined by "and" has a polarity of its own: "Russia is preparing
+# to invade Ukraine, and that the alliance would not allow ...", "Moscow had positioned forces
+# and had not explained why" affirm what comes first. After "but" the negation is the point
+# ("he applied to West Point, but that was not the case").
 _SUBORDINATE_RE = re.compile(
     r"\b(?:even\s+though|as\s+if|" + "|".join(sorted(SUBORDINATORS)) + r"|"
-    r"(?:and|but)\s+(?:that|had|has|have|was|were|is|are|did|does|do|would|will|could|"
+    r"and\s+(?:that|had|has|have|was|were|is|are|did|does|do|would|will|could|"
     r"should|said|says))\b", re.I)
 _LEADING_NO_RE = re.compile(r"^(?:no[,.!]\s*(?:and\s+(?:again\s+)?no[,.!]?\s*)?)+", re.I)
 # Content that is a clause (a subject and its verb) rather than a noun or -ing phrase.
