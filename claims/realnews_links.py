@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -93,7 +94,9 @@ def run_stream(folder: Path, limit: int | None = None, progress=None) -> StreamR
             ids[article.pk] = item.id
             extracted, _ = most_checkworthy(engine.analyse(text),
                                             settings.CLAIMTRACK_ARTICLE_MAX_CLAIMS)
-            claims_replace(article=article, extracted=extracted, version=engine.ENGINE_VERSION)
+            with transaction.atomic():  # as extraction stores them, in one transaction
+                claims_replace(article=article, extracted=extracted,
+                               version=engine.ENGINE_VERSION)
             article_match(article_id=article.pk)
             if progress and n % 50 == 0:
                 progress(n, len(stream))

@@ -273,7 +273,7 @@ def test_the_stored_text_vector_ranks_as_the_text_itself(demo_matched):
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
     from django.db import connection
 
-    from claims.candidates import _search_words, claim_candidates, sentence_of
+    from claims.candidates import _search_words, claim_candidates
     from tests.conftest import require
 
     require(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
@@ -288,7 +288,7 @@ def test_the_stored_text_vector_ranks_as_the_text_itself(demo_matched):
         assert "lighthous" in cursor.fetchone()[0]
     compared = 0
     for claim in Claim.objects.select_related("article")[:15]:
-        words = _search_words(f"{claim.text} {sentence_of(claim)}")
+        words = _search_words(claim.bears_on)
         query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
         vector = SearchVector("text", config="english")
         expected = list(Claim.objects.exclude(article_id=claim.article_id)
