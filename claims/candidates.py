@@ -22,10 +22,6 @@ from claims.models import Claim, FactCheck
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{2,}|\d[\d,.]*")
 
 
-def sentence_of(claim: Claim) -> str:
-    return claim.article.text[claim.sentence_start:claim.sentence_end]
-
-
 def _search_words(text: str) -> list[str]:
     return list(dict.fromkeys(w.lower() for w in _WORD_RE.findall(text)))[:40]
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import CommandError
+
+
+def read_rows(path: Path, columns: set[str]) -> list[dict]:
+    """The rows of an evaluation CSV that must have ``columns`` (others ignored); a clear
+    CommandError for a missing file, a missing column, bad CSV or bytes that are not UTF-8.
+    utf-8-sig: spreadsheet exports start with a byte-order mark."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = columns - set(reader.fieldnames or [])
+            if missing:
+                raise CommandError(f"{path}: missing column(s) {', '.join(sorted(missing))}.")
+            return list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CommandError(f"Cannot read {path}: {exc}") from None
 
 
 @contextmanager

@@ -226,10 +226,10 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
             return counts
         scored = [s for s in scored if s.other.pk in alive]
         proposition, counts["proposition"] = _join_proposition(claim, terms, weights, scored)
-        linked = _link_members(claim, proposition, scored)
+        linked, dropped = _link_members(claim, proposition, scored)
         counts["claims"] = len(linked)
     # After the commit, outside the global lock: the counts lock claim rows of their own.
-    claims_priority_refresh(claim_ids=[claim.pk, *linked])
+    claims_priority_refresh(claim_ids=[claim.pk, *linked, *dropped])
     counts["factchecks"] = _match_factchecks(claim)
     return counts
 
@@ -290,11 +290,8 @@ def _join_proposition(claim: Claim, terms: Counter, weights: engine.Weights,
     _suggest(claim=claim, proposition=proposition, relation=side, score=score, cues=cues)
     centroid = Counter(proposition.terms)
     centroid.update(terms)
-    embedding = proposition.embedding
-    if claim.embedding is not None and embedding is not None:
-        import numpy
-        embedding = (numpy.frombuffer(bytes(embedding), dtype=numpy.float32)
-                     + numpy.frombuffer(bytes(claim.embedding), dtype=numpy.float32)).tobytes()
+    embedding = _summed(proposition.embedding, claim.embedding) \
+        if proposition.embedding is not None else None
     seen = claim.article.date
     first_seen = proposition.first_seen_at
     if seen and (first_seen is None or seen < first_seen):
@@ -310,8 +307,7 @@ class _CentroidIndex:
     rows changed since the last look (``updated_at``), so a search costs one matrix product
     and a small query rather than reading every proposition again."""
 
-    def __init__(self, database: str) -> None:
-        self.database = database
+    def __init__(self) -> None:
         self.rows: dict[int, int] = {}  # proposition id -> row
         self.ids: list[int] = []
         self.matrix = None
@@ -362,34 +358,38 @@ def _nearest_propositions(embedding: bytes, k: int) -> list[Proposition]:
     database = f"{connection.alias}:{connection.settings_dict['NAME']}"
     index = _centroid_indexes.get(database)
     if index is None:
-        index = _centroid_indexes[database] = _CentroidIndex(database)
+        index = _centroid_indexes[database] = _CentroidIndex()
     return index.nearest(embedding, k)
+
+
+def _summed(total: bytes | None, vector: bytes | None) -> bytes | None:
+    """The sum of two stored float32 embeddings (either may be missing)."""
+    if total is None or vector is None:
+        return vector if total is None else total
+    import numpy  # an embedding exists only where the dense extra (and numpy) is installed
+    return (numpy.frombuffer(bytes(total), dtype=numpy.float32)
+            + numpy.frombuffer(bytes(vector), dtype=numpy.float32)).tobytes()
 
 
 def propositions_centroid_refresh(*, proposition_ids) -> None:
     """Recompute the centroids of these propositions from their live members (after an
     editor merges, splits or rejects a membership)."""
-    import importlib.util
-    numpy = importlib.import_module("numpy") if importlib.util.find_spec("numpy") else None
     for pk in set(proposition_ids):
         terms: Counter = Counter()
         embedding = None
         for claim in Claim.objects.in_proposition(pk).only(
                 "proposition_text", "statement", "text", "embedding"):
             terms.update(_claim_terms(claim))
-            if claim.embedding is not None and numpy is not None:
-                vector = numpy.frombuffer(bytes(claim.embedding), dtype=numpy.float32)
-                embedding = vector if embedding is None else embedding + vector
+            embedding = _summed(embedding, claim.embedding)
         Proposition.objects.filter(pk=pk).update(
-            terms=dict(terms), embedding=None if embedding is None else embedding.tobytes(),
-            updated_at=timezone.now())
+            terms=dict(terms), embedding=embedding, updated_at=timezone.now())
 
 
 def _link_members(claim: Claim, proposition: Proposition | None,
-                  scored: list[_Scored]) -> list[int]:
+                  scored: list[_Scored]) -> tuple[list[int], list[int]]:
     """Suggest links from the claim to the best-scored other members of its proposition, at
     most CLAIMTRACK_MATCH_LINKS_MAX above the link threshold; its earlier suggestions that
-    are no longer among them go. Returns the claims linked."""
+    are no longer among them go. Returns (the claims linked, the claims whose link went)."""
     members = set()
     if proposition is not None:
         members = set(ClaimLink.objects.members_of(proposition).values_list("claim_id",
@@ -411,10 +411,12 @@ def _link_members(claim: Claim, proposition: Proposition | None,
         _suggest(claim=claim, target_claim=s.other, relation=relation, score=s.score,
                  cues=cues)
         linked.append(s.other.pk)
-    ClaimLink.objects.filter(claim=claim, target_claim__isnull=False,
-                             status=ClaimLink.Status.SUGGESTED).exclude(
-        target_claim_id__in=linked).delete()
-    return linked
+    stale = ClaimLink.objects.filter(claim=claim, target_claim__isnull=False,
+                                     status=ClaimLink.Status.SUGGESTED).exclude(
+        target_claim_id__in=linked)
+    dropped = list(stale.values_list("target_claim_id", flat=True))
+    stale.delete()
+    return linked, dropped
 
 
 def _match_factchecks(claim: Claim) -> int:

@@ -36,10 +36,19 @@ class Link:
     proposition: str
 
     @property
+    def ends(self) -> tuple[Judged, Judged]:
+        """The two claims in a fixed order, whichever way the link points."""
+        first, second = sorted((self.a, self.b), key=_end)
+        return first, second
+
+    @property
     def key(self) -> tuple:
-        ends = sorted(((self.a.article, self.a.start, self.a.end, self.a.fingerprint),
-                       (self.b.article, self.b.start, self.b.end, self.b.fingerprint)))
-        return (*ends[0], *ends[1], self.relation)
+        first, second = self.ends
+        return (*_end(first), *_end(second), self.relation)
+
+
+def _end(claim: Judged) -> tuple:
+    return (claim.article, claim.start, claim.end, claim.fingerprint)
 
 
 @dataclass
@@ -101,19 +110,19 @@ def run_stream(folder: Path, limit: int | None = None, progress=None) -> StreamR
             if progress and n % 50 == 0:
                 progress(n, len(stream))
         claims = Claim.objects.matchable().count()
+        # One query for the memberships: each claim's proposition text, each size.
+        memberships = list(ClaimLink.objects.filter(proposition__isnull=False).live()
+                           .values_list("claim_id", "proposition_id", "proposition__text"))
+        propositions = {claim: text for claim, _, text in memberships}
+        sizes = Counter(proposition for _, proposition, _ in memberships)
         links = []
         for link in (ClaimLink.objects.filter(target_claim__isnull=False).live()
                      .select_related("claim__article", "claim__claimant",
                                      "target_claim__article", "target_claim__claimant")
                      .order_by("pk")):
             a, b = link.claim, link.target_claim
-            membership = ClaimLink.objects.filter(claim=a, proposition__isnull=False).live() \
-                .select_related("proposition").first()
             links.append(Link(_judged(a, ids[a.article_id]), _judged(b, ids[b.article_id]),
-                              link.relation, link.score,
-                              membership.proposition.text if membership else ""))
-        sizes = Counter(ClaimLink.objects.filter(proposition__isnull=False).live()
-                        .values_list("proposition_id", flat=True))
+                              link.relation, link.score, propositions.get(a.pk, "")))
         largest = max(sizes.values(), default=0)
         return StreamResult(claims, links, largest, sum(1 for n in sizes.values() if n > 1),
                             texts)
@@ -130,9 +139,7 @@ def draw(result: StreamResult, *, links: int, seed: int) -> list[dict]:
                "article_b": key[4], "start_b": key[5], "end_b": key[6], "fingerprint_b": key[7],
                "relation": link.relation, "score": link.score,
                "proposition": link.proposition}
-        for side, claim in (("a", link.a), ("b", link.b)):
-            if (claim.article, claim.start) != (row[f"article_{side}"], row[f"start_{side}"]):
-                claim = link.b if claim is link.a else link.a
+        for side, claim in zip("ab", link.ends):
             row[f"statement_{side}"] = claim.statement
             row[f"claimant_{side}"] = claim.claimant
             row[f"polarity_{side}"] = claim.polarity

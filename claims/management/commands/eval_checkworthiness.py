@@ -3,10 +3,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from claims.engine.checkworthiness import load_model
-from claims.evaluation import atomic_output
+from claims.evaluation import atomic_output, read_rows
 
 
 class Command(BaseCommand):
@@ -21,16 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, input: Path, output: Path, **options):
         model = load_model()
-        try:
-            # utf-8-sig: spreadsheet exports start with a byte-order mark.
-            with input.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                missing = {"id", "text"} - set(reader.fieldnames or [])
-                if missing:
-                    raise CommandError(f"{input}: missing column(s) {', '.join(sorted(missing))}.")
-                rows = [(row["id"], model.score(row["text"] or "")) for row in reader]
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise CommandError(f"Cannot read {input}: {exc}") from None
+        rows = [(row["id"], model.score(row["text"] or ""))
+                for row in read_rows(input, {"id", "text"})]
         with atomic_output(output, newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["id", "score", "label"])

@@ -13,19 +13,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from claims.evaluation import atomic_output, stream_claim, throwaway_database
+from claims.evaluation import atomic_output, read_rows, stream_claim, throwaway_database
 
 
 def _read(path: Path) -> list[tuple[str, str]]:
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"id", "text"} - set(reader.fieldnames or [])
-            if missing:
-                raise CommandError(f"{path}: missing column(s) {', '.join(sorted(missing))}.")
-            rows = [(row["id"], (row["text"] or "").strip()) for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CommandError(f"Cannot read {path}: {exc}") from None
+    rows = [(row["id"], (row["text"] or "").strip()) for row in read_rows(path, {"id", "text"})]
     ids = [i for i, _ in rows]
     if len(set(ids)) != len(ids):
         raise CommandError(f"{path}: ids repeat; each row must have its own id.")

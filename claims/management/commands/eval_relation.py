@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.engine import relation
+from claims.evaluation import read_rows
 
 
 class Command(BaseCommand):
@@ -19,18 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, required=True)
 
     def handle(self, *args, input: Path, output: Path, **options):
-        try:
-            with input.open(encoding="utf-8", newline="") as handle:
-                reader = csv.DictReader(handle)
-                missing = {"id", "claim", "text"} - set(reader.fieldnames or [])
-                if missing:
-                    raise CommandError(f"{input}: missing column(s) {', '.join(sorted(missing))}.")
-                rows = [
-                    (row["id"], relation.classify(row["claim"] or "", row["text"] or "")[0])
-                    for row in reader
-                ]
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise CommandError(f"Cannot read {input}: {exc}") from None
+        rows = [(row["id"], relation.classify(row["claim"] or "", row["text"] or "")[0])
+                for row in read_rows(input, {"id", "claim", "text"})]
         try:
             with output.open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle)
