@@ -179,3 +179,20 @@ def test_links_score_needs_its_labels(linked_stream, tmp_path):
     with pytest.raises(CommandError, match="links.csv is missing"):
         call_command("judge_realnews", "links-score", "--data", str(linked_stream),
                      "--labels", str(tmp_path))
+
+
+def test_the_judged_link_sample_is_well_formed():
+    """judged/links.csv: at least 200 distinct links, keyed as the scorer keys them, labels
+    y or n, a link on different propositions never counted as the right relation."""
+    from pathlib import Path
+
+    from claims.realnews import read_labels
+    from claims.realnews_links import KEY_COLUMNS, LINK_LABELS, _label_key
+
+    path = Path(__file__).resolve().parent.parent / "judged" / "links.csv"
+    rows = read_labels(path, LINK_LABELS)
+    assert len(rows) >= 200
+    assert len({_label_key(row) for row in rows}) == len(rows)
+    assert all(row["relation"] in ("supports", "contradicts", "neutral") for row in rows)
+    assert all(set(KEY_COLUMNS) <= set(row) for row in rows)
+    assert not [row for row in rows if row["same"] == "n" and row["relation_right"] == "y"]
