@@ -186,6 +186,7 @@ class _Scored:
     other: Claim
     score: float
     terms: Counter
+    lexical: float = 0.0
 
 
 def claim_match(*, claim_id: int) -> dict[str, int]:
@@ -211,7 +212,7 @@ def claim_match(*, claim_id: int) -> dict[str, int]:
             continue
         lexical = engine.similarity(terms, other_terms[other.pk], weights)
         score = engine.combined(lexical, _dense_cosine(claim.embedding, other.embedding))
-        scored.append(_Scored(other, score, other_terms[other.pk]))
+        scored.append(_Scored(other, score, other_terms[other.pk], lexical))
     scored.sort(key=lambda s: (-s.score, s.other.pk))
 
     with transaction.atomic():
@@ -400,7 +401,9 @@ def _link_members(claim: Claim, proposition: Proposition | None,
     for s in scored:
         if len(linked) == settings.CLAIMTRACK_MATCH_LINKS_MAX or s.score < threshold:
             break
-        if s.other.pk not in members:
+        # With the dense extra the pair must also clear the lexical threshold, the one whose
+        # precision was judged on real news (the dense scale has no judged sample yet).
+        if s.other.pk not in members or s.lexical < engine.LINK_MIN:
             continue
         other_side, other_cues = _side(s.other)
         relation = engine.relation_between(side, other_side)

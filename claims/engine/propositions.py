@@ -50,6 +50,8 @@ DENSE_JOIN_MIN = 0.5
 # (judged/calibration/links.csv, research/matching/calibration_curve.py): 0.3 gave 0.07,
 # 0.5 0.32, 0.7 0.75, 0.75 0.82 (9 of 11: few links).
 LINK_MIN = 0.75
+# With the dense extra a link needs the fused score at DENSE_LINK_MIN *and* the lexical score at
+# LINK_MIN: the dense scale has no judged sample, so the judged lexical bar stays in force.
 DENSE_LINK_MIN = 0.55
 # Shared terms (not figures) a pair needs before any score counts, and the terms (not figures)
 # a claim needs to be compared at all: "We won", "That would be Hillary Clinton" state too
