@@ -299,3 +299,28 @@ def test_a_rejected_membership_is_not_made_again_nor_counted_twice(django_user_m
     assert proposition.terms["offensiv"] == 1
     assert ClaimLink.objects.get(claim=second, proposition=proposition).status == "rejected"
     assert first.pk in Claim.objects.in_proposition(proposition.pk).values_list("pk", flat=True)
+
+
+def test_reporting_boilerplate_is_no_part_of_a_proposition():
+    """"X did not respond to a request for comment" about two different people is not one
+    statement; what a claim states beside the boilerplate still counts."""
+    for line in ("Hope Hicks did not respond to a request for comment",
+                 "The Trump campaign did not immediately respond to an email seeking comment",
+                 "Senator Cruz declined to comment",
+                 "Aides could not be reached for comment on Sunday"):
+        assert not engine.comparable(engine.terms_of(line)), engine.terms_of(line)
+    assert engine.terms_of("The governor did not return calls seeking comment on the tax plan") \
+        == Counter({"governor": 1, "tax": 1, "plan": 1})
+    # Words of a statement that only look like it stay.
+    assert "respond" in engine.terms_of("The army will respond to any attack on the border")
+
+
+def test_two_no_comment_lines_about_different_campaigns_are_not_linked():
+    a = ingest("Daily Ledger", "The Sanders campaign did not respond to several requests for "
+               "comment on Sunday night.", day=3)
+    b = ingest("Evening Post", "The Clinton campaign did not respond to several requests for "
+               "comment on Sunday night.", day=4)
+    claims = list(Claim.objects.matchable().filter(article__in=[a, b]))
+    assert len(claims) == 2, [c.said for c in claims]
+    assert membership(claims[0]).proposition_id != membership(claims[1]).proposition_id
+    assert not ClaimLink.objects.filter(claim__in=claims, target_claim__isnull=False).exists()

@@ -24,6 +24,7 @@ docs/quality.md has the figures and ``research/matching/`` the scripts.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
@@ -95,9 +96,24 @@ def _stance_terms() -> frozenset[str]:
     return frozenset(found)
 
 
+# Reporting boilerplate says how a story was reported, not what anyone claims: "X did not
+# respond to a request for comment", "Y declined to comment", "Z could not be reached".
+# Its words are no part of a proposition (two such lines about different people are not the
+# same statement); what is left is usually too little to compare.
+_BOILERPLATE_RE = re.compile(
+    r"\b(?:immediately\s+)?(?:respond(?:ed|s)?|repl(?:y|ied|ies)|return(?:ed|s)?)\s+(?:immediately\s+)?"
+    r"(?:to\s+)?(?:(?:a|an|the|multiple|several|repeated|two)\s+)?(?:phone\s+|e-?mail(?:ed)?\s+)?"
+    r"(?:requests?|inquir(?:y|ies)|e-?mails?|messages?|calls?|queries)"
+    r"(?:\s+(?:for|seeking)\s+(?:further\s+)?comments?)?\b"
+    r"|\b(?:declin(?:ed|es|e)|refus(?:ed|es|e))\s+to\s+comment\b"
+    r"|\b(?:could|can)(?:\s+not|n['’]t)?\s+(?:immediately\s+)?be\s+reached(?:\s+for\s+comment)?\b"
+    r"|\b(?:seeking|for)\s+comment\b",
+    re.I)
+
+
 def terms_of(text: str) -> Counter:
-    """The proposition's terms and their counts."""
-    terms, _ = analyse_terms(text, social=False)
+    """The proposition's terms and their counts (reporting boilerplate left out)."""
+    terms, _ = analyse_terms(_BOILERPLATE_RE.sub(" ", text), social=False)
     stance = _stance_terms()
     found: Counter = Counter()
     for term in terms:
