@@ -877,7 +877,7 @@ def main() -> int:
         if stack is not None:
             if args.logs:
                 args.logs.mkdir(parents=True, exist_ok=True)
-                for name, path in dict(stack.logs, postgresql=stack.pg_log).items():
+                for path in dict(stack.logs, postgresql=stack.pg_log).values():
                     if path.exists():
                         shutil.copy(path, args.logs / path.name)
             stack.stop()

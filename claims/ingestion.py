@@ -15,8 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from django.conf import settings
@@ -172,7 +171,7 @@ def article_prepare(
     if len(source_name) > 200:
         raise InvalidArticle("The source name is longer than 200 characters.")
     if published_at is not None and timezone.is_naive(published_at):
-        published_at = timezone.make_aware(published_at, dt_timezone.utc)
+        published_at = timezone.make_aware(published_at, UTC)
 
     digest = content_hash(cleaned)
     duplicate = Article.objects.filter(content_hash=digest).only("id").first()
@@ -258,7 +257,7 @@ def parse_published(value) -> datetime | None:
         parsed = None
     if parsed is None:
         raise InvalidArticle(f"'published' {value!r} is not an ISO 8601 date or date-time.")
-    return timezone.make_aware(parsed, dt_timezone.utc) if timezone.is_naive(parsed) else parsed
+    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
 
 
 def detect_format(path: Path, head: bytes) -> str:

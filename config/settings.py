@@ -316,6 +316,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "claims.tasks.webhooks_sweep_task", "schedule": 60},
 }
 
+# --- Operations: health, readiness, metrics ---------------------------------------------------
+
+# --- Ingestion channels: articles by URL, RSS/Atom feeds, fact-check import ---------------------
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(

@@ -159,11 +159,11 @@ def record(**fields):
 
 def test_the_command_reports_each_bad_record_and_keeps_the_good_ones(tmp_path, settings, capsys):
     settings.CLAIMTRACK_ARTICLE_MAX_BYTES = 5000
-    feed = write_jsonl(tmp_path / "feed.jsonl", [
+    write_jsonl(tmp_path / "feed.jsonl", [
         record(),
         b"{not json",
         record(url="https://harbour.example/two", text="Caf\xe9 said so.").replace(
-            "Caf\\u00e9".encode(), b"Caf\xe9"),
+            b"Caf\\u00e9", b"Caf\xe9"),
         record(url="https://harbour.example/three", text=None, html=None),
         record(url="https://harbour.example/big", text="Officials said it was safe. " * 400),
         record(url="https://harbour.example/ferry?utm_source=x"),  # duplicate by URL

@@ -3,7 +3,7 @@ limits on what is suggested. Invented articles, each a few sentences."""
 
 import csv
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -21,7 +21,7 @@ def ingest(source: str, text: str, day: int = 1):
     # The outlet's own line keeps two outlets' copies of one sentence different articles.
     text = f"{text}\n\nReporting by the {source} desk, filed on day {day} of the month."
     return article_ingest(source_name=source, title=f"{source} {day}", text=text,
-                          published_at=datetime(2022, 1, day, 10, tzinfo=timezone.utc))
+                          published_at=datetime(2022, 1, day, 10, tzinfo=UTC))
 
 
 def membership(claim: Claim) -> ClaimLink:

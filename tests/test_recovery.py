@@ -282,7 +282,8 @@ def test_a_second_matching_pass_is_refused_while_one_holds_the_lease():
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_matching_of_articles_sharing_claimants_never_deadlocks(services_required):
+def test_concurrent_matching_of_articles_sharing_claimants_never_deadlocks(
+        services_required):  # noqa: F811 - the imported fixture
     """Four threads match claims of the demo corpus (one story, shared claimants) against
     each other round after round, while an editor decides links and two articles are
     extracted again; PostgreSQL reports no deadlock."""

@@ -380,13 +380,13 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Supporting (other sources)")
     def supporting(self, obj):
-        return self._link_items([(l, o) for l, o in self._related(obj)
-                                 if l.relation == ClaimLink.Relation.SUPPORTS])
+        return self._link_items([(link, o) for link, o in self._related(obj)
+                                 if link.relation == ClaimLink.Relation.SUPPORTS])
 
     @admin.display(description="Contradicting (denials)")
     def contradicting(self, obj):
-        return self._link_items([(l, o) for l, o in self._related(obj)
-                                 if l.relation == ClaimLink.Relation.CONTRADICTS])
+        return self._link_items([(link, o) for link, o in self._related(obj)
+                                 if link.relation == ClaimLink.Relation.CONTRADICTS])
 
     @admin.display(description="Evidence")
     def evidence_list(self, obj):
@@ -404,8 +404,8 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="Related, no stance")
     def related_neutral(self, obj):
-        return self._link_items([(l, o) for l, o in self._related(obj)
-                                 if l.relation == ClaimLink.Relation.NEUTRAL])
+        return self._link_items([(link, o) for link, o in self._related(obj)
+                                 if link.relation == ClaimLink.Relation.NEUTRAL])
 
     @admin.display(description="Previously fact-checked")
     def previously_checked(self, obj):

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from rest_framework.exceptions import NotFound
@@ -36,8 +36,8 @@ class Cursor(CursorPagination):
             field = self._model._meta.get_field(name)
             value = field.to_python(cursor.position)
             if isinstance(value, datetime):
-                value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-                         ).astimezone(timezone.utc).isoformat()
+                value = (value if value.tzinfo else value.replace(tzinfo=UTC)
+                         ).astimezone(UTC).isoformat()
             elif isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
                 raise ValueError("out of range")
         except (FieldDoesNotExist, ValidationError, ValueError, OverflowError, TypeError):

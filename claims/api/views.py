@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 import django_filters
 from django import forms
@@ -200,7 +200,7 @@ class UtcDateTimeField(IsoDateTimeField):
         if moment is None:
             return None
         try:
-            return moment.astimezone(dt_timezone.utc)
+            return moment.astimezone(UTC)
         except OverflowError:  # 9999-12-31T23:00-05:00 is after the last datetime in UTC
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 

@@ -397,7 +397,7 @@ def _antecedent(text: str, lo: int, rel: int) -> tuple[int, int] | None:
     xa, xb = _clean_speaker(text, b3.end() if b3 else lo, end)
     # "Crews thanked Reyes, who ...": the relative clause hangs on the object.
     verb = None
-    for verb in _CLAUSE_VERB_RE.finditer(text, xa, xb):
+    for verb in _CLAUSE_VERB_RE.finditer(text, xa, xb):  # noqa: B007 - the last match is kept
         pass
     if verb is not None:
         xa, xb = _strip_span(text, verb.end(), xb)

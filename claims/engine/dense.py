@@ -158,7 +158,7 @@ class DenseIndex:
 
     @classmethod
     def build(cls, records: Iterable[Mapping], encoder, cache_dir: Path | None = None,
-              source: Path | None = None, progress: bool = False) -> "DenseIndex":
+              source: Path | None = None, progress: bool = False) -> DenseIndex:
         """Encode the records, or load their vectors from ``cache_dir`` when the hash of the
         ``source`` file (the records' JSONL) matches a cached .npy of the same row count."""
         np = require_numpy()

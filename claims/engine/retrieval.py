@@ -131,7 +131,7 @@ class Index:
 
     @classmethod
     def build(cls, records: Iterable[Mapping], fields: Mapping[str, float] | None = None,
-              **params) -> "Index":
+              **params) -> Index:
         """Index records (dicts with ``vclaim_id`` or ``id`` and text fields).
 
         Average field lengths are taken over these records; ``add`` later keeps them, so a

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -146,13 +147,13 @@ def desk_members(**people: str) -> None:
 
 def ingest_harbour_article(text: str):
     """The test article, stored and processed on commit (tasks run in process)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from claims import ingestion
 
     article = ingestion.article_ingest(
         title="Port record disputed", source_name="Harbour Times",
         url="https://harbour.example/record", text=text,
-        published_at=datetime(2022, 1, 11, 10, tzinfo=timezone.utc))
+        published_at=datetime(2022, 1, 11, 10, tzinfo=UTC))
     assert article.claims.exists(), "the article was not processed on commit"
     return article

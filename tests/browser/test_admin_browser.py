@@ -1,7 +1,7 @@
 """The admin as an editor sees it in a real browser: login, the claim list, a claim in context."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -42,7 +42,7 @@ def article():
     article = ingestion.article_ingest(
         title="Port record disputed", source_name="Harbour Times",
         url="https://harbour.example/record", text=TEXT,
-        published_at=datetime(2022, 1, 11, 10, tzinfo=timezone.utc),
+        published_at=datetime(2022, 1, 11, 10, tzinfo=UTC),
     )
     assert article.claims.count() == 3, "the article was not processed on commit"
     return article

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         try:
             from claims.training import checkworthiness as training
         except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise CommandError(f"Training needs scikit-learn: pip install -e '.[train]' ({exc})")
+            raise CommandError(f"Training needs scikit-learn: pip install -e '.[train]' ({exc})") from exc
         if not data.is_file():
             raise CommandError(f"No training data at {data}.")
         model = training.train(data, seed=seed)
