@@ -11,7 +11,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from claims import extraction, matching, webhooks
+from claims import extraction, feeds, matching, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +124,36 @@ def deliver_webhook_task(self, delivery_id: int) -> str:
 @shared_task(acks_late=True)
 def webhooks_sweep_task() -> int:
     return webhooks.webhooks_sweep()
+
+
+# --- ingestion channels -----------------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def article_fetch_task(self, fetch_id: int) -> str:
+    """Fetch an article's page and store it. A transient failure of the page is the
+    service's to schedule (the sweep sends it when due); only database errors retry here."""
+    try:
+        return feeds.article_fetch_run(fetch_id=fetch_id)
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def fetches_sweep_task() -> int:
+    return feeds.article_fetches_sweep()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def feed_poll_task(self, feed_id: int) -> dict:
+    """Poll one feed that ``feed_poll_request`` claimed. A poll lost with its worker is due
+    again when the claim's lease runs out."""
+    try:
+        return feeds.feed_poll(feed_id=feed_id)
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def feeds_poll_due_task() -> int:
+    return feeds.feeds_poll_due()

@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 # others, and a sweep waits for a free process, not for the backlog; a worker started with
 # -Q for one queue gives that stage processes of its own. Queue names derive from
 # CELERY_TASK_DEFAULT_QUEUE (extraction uses it as it is).
-STAGES = ("extract", "match", "webhooks", "sweeps")
+STAGES = ("extract", "match", "webhooks", "sweeps", "fetch")
 TASK_STAGES = {
     "claims.tasks.article_process_task": "extract",
     "claims.tasks.article_match_task": "match",
@@ -21,6 +21,11 @@ TASK_STAGES = {
     "claims.tasks.deliver_webhook_task": "webhooks",
     "claims.tasks.articles_sweep_task": "sweeps",
     "claims.tasks.webhooks_sweep_task": "sweeps",
+    # Fetching waits on other sites: its own queue, so slow sites never hold back extraction.
+    "claims.tasks.article_fetch_task": "fetch",
+    "claims.tasks.feed_poll_task": "fetch",
+    "claims.tasks.fetches_sweep_task": "sweeps",
+    "claims.tasks.feeds_poll_due_task": "sweeps",
 }
 
 

@@ -250,7 +250,8 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "claimtrack")
 # without -Q consumes all of them; -Q picks stages to scale one on its own.
 CELERY_TASK_QUEUES = [
     Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, *(
-        f"{CELERY_TASK_DEFAULT_QUEUE}.{stage}" for stage in ("match", "webhooks", "sweeps")))
+        f"{CELERY_TASK_DEFAULT_QUEUE}.{stage}"
+        for stage in ("match", "webhooks", "sweeps", "fetch")))
 ]
 CELERY_TASK_ROUTES = ("config.celery.route_task",)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -319,6 +320,35 @@ CELERY_BEAT_SCHEDULE = {
 # --- Operations: health, readiness, metrics ---------------------------------------------------
 
 # --- Ingestion channels: articles by URL, RSS/Atom feeds, fact-check import ---------------------
+# Fetching pages (claims/fetch.py, docs/ingestion.md). Seconds: a server that cannot accept the
+# connection in 5 s or send the next bytes within 15 s is treated as down, and no fetch takes
+# longer than 30 s in all, so a few slow sites cannot tie up the workers.
+CLAIMTRACK_FETCH_CONNECT_TIMEOUT = env_int("CLAIMTRACK_FETCH_CONNECT_TIMEOUT", 5, minimum=1)
+CLAIMTRACK_FETCH_READ_TIMEOUT = env_int("CLAIMTRACK_FETCH_READ_TIMEOUT", 15, minimum=1)
+CLAIMTRACK_FETCH_TOTAL_TIMEOUT = env_int("CLAIMTRACK_FETCH_TOTAL_TIMEOUT", 30, minimum=1)
+CLAIMTRACK_FETCH_MAX_REDIRECTS = env_int("CLAIMTRACK_FETCH_MAX_REDIRECTS", 5, minimum=0)
+# A page larger than the largest article accepted would be refused after the download anyway.
+CLAIMTRACK_FETCH_MAX_BYTES = env_int(
+    "CLAIMTRACK_FETCH_MAX_BYTES", CLAIMTRACK_ARTICLE_MAX_BYTES, minimum=1000)
+# Hosts ("host" or "host:port") that may be local or private, for development and tests;
+# otherwise anyone who can submit a URL or a feed could make the server call internal services.
+CLAIMTRACK_FETCH_ALLOW_HOSTS = env_list("CLAIMTRACK_FETCH_ALLOW_HOSTS", [])
+if PRODUCTION and CLAIMTRACK_FETCH_ALLOW_HOSTS:
+    raise ImproperlyConfigured(
+        "CLAIMTRACK_FETCH_ALLOW_HOSTS must be empty when CLAIMTRACK_ENV=production.")
+# A feed failing this many polls in a row is flagged for the desk (and keeps being polled,
+# further and further apart: interval x 2^failures, at most CLAIMTRACK_FEED_MAX_BACKOFF s).
+CLAIMTRACK_FEED_FLAG_AFTER = env_int("CLAIMTRACK_FEED_FLAG_AFTER", 5, minimum=1)
+CLAIMTRACK_FEED_MAX_BACKOFF = env_int("CLAIMTRACK_FEED_MAX_BACKOFF", 86400, minimum=300)
+# Entries taken from one poll, newest first: a feed's first poll or a flood of entries is
+# spread over several polls instead of one long task.
+CLAIMTRACK_FEED_MAX_ENTRIES = env_int("CLAIMTRACK_FEED_MAX_ENTRIES", 100, minimum=1)
+# Due feeds are looked for every minute; fetches whose message was lost are sent again.
+CELERY_BEAT_SCHEDULE["feeds-poll"] = {"task": "claims.tasks.feeds_poll_due_task",
+                                      "schedule": 60}
+CELERY_BEAT_SCHEDULE["fetches-sweep"] = {"task": "claims.tasks.fetches_sweep_task",
+                                         "schedule": CLAIMTRACK_SWEEP_INTERVAL}
+
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -1,0 +1,271 @@
+"""The fetcher against a server on 127.0.0.1: only the address allowed by setting is reached;
+redirects into private ranges, slow and oversized answers and wrong types are refused with a
+reason an editor can read; articles by URL are fetched, extracted and stored once."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from django.test import Client
+
+from claims import feeds, fetch
+from claims.models import Article, ArticleFetch
+from claims.roles import EDITOR
+from tests.factories import desk_user
+from tests.httpserver import LocalServer, dripping, endless
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STORY = ("<p>The harbour master said on Monday that the port handled 40 ships in a single day, "
+         "a record for the season.</p><p>The shipping company denied that it had cut wages, "
+         "according to a statement released in the evening.</p>")
+
+
+def page(title: str, body: str = STORY, head: str = "") -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'>{head}<title>{title}</title>"
+            f"</head><body><article><h1>{title}</h1>{body}</article></body></html>")
+
+
+@pytest.fixture
+def server(settings):
+    with LocalServer() as local:
+        settings.CLAIMTRACK_FETCH_ALLOW_HOSTS = [local.host]
+        settings.CLAIMTRACK_FETCH_TOTAL_TIMEOUT = 2
+        settings.CLAIMTRACK_FETCH_READ_TIMEOUT = 1
+        yield local
+
+
+@pytest.fixture
+def other():
+    """A second server, on another port of 127.0.0.1 that no setting allows."""
+    with LocalServer() as local:
+        local.route("/x", page("Internal"))
+        yield local
+
+
+@pytest.fixture
+def no_dns(monkeypatch):
+    """Fails a test that resolves any name (nothing may leave the machine)."""
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        if host != "127.0.0.1":
+            raise AssertionError(f"resolved {host}")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def refused(url, **kwargs) -> fetch.FetchError:
+    with pytest.raises(fetch.FetchError) as caught:
+        fetch.fetch(url, **kwargs)
+    return caught.value
+
+
+def test_it_fetches_a_page_from_the_allowed_address_with_its_user_agent(server, settings):
+    settings.CLAIMTRACK_PUBLISHER_URL = "https://desk.example/"
+    server.route("/a", page("Quay"))
+    result = fetch.fetch(server.url("/a"))
+    assert result.status == 200 and b"harbour master" in result.body
+    assert result.content_type == "text/html" and result.charset == "utf-8"
+    agent = server.requests_for("/a")[0].headers["user-agent"]
+    assert agent.startswith("Claimtrack/") and agent.endswith("(+https://desk.example/)")
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a local or private"),
+    ("http://10.0.0.1/x", "10.0.0.1 is a local or private"),
+    ("http://localhost:8000/", "localhost is a local or private"),
+    ("ftp://example.org/file", "must start with http:// or https://"),
+    ("http://user:pw@example.org/", "user name or password"),
+])
+def test_it_refuses_private_and_odd_urls_before_connecting(server, no_dns, url, words):
+    error = refused(url)
+    assert words in error.reason
+    assert not error.transient
+
+
+def test_another_port_of_the_allowed_address_is_refused_and_never_reached(server, other,
+                                                                         no_dns):
+    error = refused(other.url("/x"))
+    assert error.code == "private_url" and "127.0.0.1 is a local or private" in error.reason
+    assert other.seen == []
+
+
+def test_a_name_resolving_to_a_private_address_is_refused(server, monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 80))])
+    error = refused("http://news.example.org/story")
+    assert error.reason == ("news.example.org resolves to 10.1.2.3, a local or private "
+                            "address: only public web pages are fetched.")
+
+
+@pytest.mark.parametrize("location, words", [
+    ("http://10.0.0.1/admin", "Redirect to http://10.0.0.1 refused: 10.0.0.1 is a local"),
+    ("http://169.254.169.254/latest/meta-data/", "Redirect to http://169.254.169.254 refused"),
+])
+def test_a_redirect_into_a_private_range_is_refused(server, no_dns, location, words):
+    server.route("/go", status=302, headers={"Location": location}, content_type="")
+    error = refused(server.url("/go"))
+    assert error.reason.startswith(words), error.reason
+    assert error.code == "private_url"
+
+
+def test_a_redirect_to_another_local_port_is_refused_and_never_reached(server, other, no_dns):
+    server.route("/go", status=301, headers={"Location": other.url("/x")}, content_type="")
+    error = refused(server.url("/go"))
+    assert error.reason.startswith(f"Redirect to http://127.0.0.1:{other.port} refused")
+    assert other.seen == []
+
+
+def test_redirects_on_the_allowed_server_are_followed_up_to_the_limit(server, settings):
+    settings.CLAIMTRACK_FETCH_MAX_REDIRECTS = 2
+    server.route("/r1", status=301, headers={"Location": "/r2"}, content_type="")
+    server.route("/r2", status=302, headers={"Location": server.url("/final")}, content_type="")
+    server.route("/final", page("Final"))
+    assert fetch.fetch(server.url("/r1")).final_url == server.url("/final")
+    server.route("/loop", status=302, headers={"Location": "/loop"}, content_type="")
+    assert refused(server.url("/loop")).reason == "More than 2 redirects."
+
+
+def test_a_slow_drip_times_out_at_the_total_deadline(server):
+    server.route("/slow", handler=dripping(every=0.2))
+    started = time.monotonic()
+    error = refused(server.url("/slow"))
+    assert time.monotonic() - started < 4
+    assert error.code == "timeout" and error.transient
+    assert error.reason == "The server took longer than 2 s to send the page."
+
+
+def test_an_oversized_body_is_cut_off(server, settings):
+    settings.CLAIMTRACK_FETCH_MAX_BYTES = 100_000
+    server.route("/endless", handler=endless())
+    assert refused(server.url("/endless")).reason == "Response over 100,000 bytes."
+    server.route("/big", "x" * 200_000)
+    assert refused(server.url("/big")).reason == \
+        "Response over 100,000 bytes (200,000 declared)."
+
+
+@pytest.mark.parametrize("content_type, reason", [
+    ("image/png", "Content type image/png is not a web page."),
+    ("application/pdf", "Content type application/pdf is not a web page."),
+])
+def test_a_document_that_is_not_a_page_is_refused(server, content_type, reason):
+    server.route("/file", b"\x89PNG....", content_type=content_type)
+    assert refused(server.url("/file")).reason == reason
+
+
+def test_http_errors_say_their_status_and_whether_to_try_again(server):
+    server.route("/gone", "no", status=404)
+    server.route("/busy", "later", status=503)
+    gone, busy = refused(server.url("/gone")), refused(server.url("/busy"))
+    assert gone.reason == "HTTP 404 Not Found" and not gone.transient
+    assert busy.reason.startswith("HTTP 503") and busy.transient
+
+
+def test_conditional_headers_are_sent_and_304_is_not_modified(server):
+    server.route("/feed", status=304, content_type="")
+    result = fetch.fetch(server.url("/feed"), accept=fetch.FEED_TYPES, etag='"v1"',
+                         last_modified="Mon, 01 Jan 2024 00:00:00 GMT")
+    assert result.not_modified
+    seen = server.requests_for("/feed")[0].headers
+    assert seen["if-none-match"] == '"v1"'
+    assert seen["if-modified-since"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+def test_a_windows_1252_page_decodes_by_its_meta_declaration(server):
+    html = ("<html><head><meta http-equiv='Content-Type' content='text/html; "
+            "charset=windows-1252'><title>Caf\u00e9 \u201cquotes\u201d</title></head>"
+            "<body><p>Cr\u00e8me br\u00fbl\u00e9e \u2013 said the chef.</p></body></html>")
+    server.route("/cp", html.encode("cp1252"), content_type="text/html")
+    text = fetch.fetch(server.url("/cp")).text()
+    assert "Caf\u00e9 \u201cquotes\u201d" in text and "Cr\u00e8me br\u00fbl\u00e9e \u2013" in text
+
+
+# --- articles by URL ---------------------------------------------------------------------------
+
+
+def test_an_article_by_url_is_fetched_extracted_stored_and_processed(server):
+    server.route("/story?utm_source=x", page("Port record"))
+    item = feeds.article_fetch_request(url=server.url("/story?utm_source=x"))
+    item.refresh_from_db()
+    assert item.state == ArticleFetch.State.DONE, item.reason
+    article = item.article
+    assert article.title == "Port record"
+    assert article.url == server.url("/story")  # canonical: the tracking parameter dropped
+    assert "harbour master said" in article.text
+    article.refresh_from_db()
+    assert article.state == Article.State.DONE and article.claims.exists()
+    # Asked again: the stored article is the answer, and the page is not fetched again.
+    again = feeds.article_fetch_request(url=server.url("/story"))
+    assert again.state == ArticleFetch.State.DONE and again.article_id == article.pk
+    assert len(server.requests_for("/story?utm_source=x")) == 1
+
+
+def test_a_windows_1252_article_is_stored_with_its_accents(server):
+    body = ("<p>Le ma\u00eetre du port a d\u00e9clar\u00e9 lundi que le port avait "
+            "re\u00e7u 40 navires en une seule journ\u00e9e, un record.</p>")
+    html = ("<html><head><meta charset='windows-1252'><title>R\u00e9cord \u00e0 "
+            f"quai</title></head><body><article>{body}</article></body></html>")
+    server.route("/fr", html.encode("cp1252"), content_type="text/html")
+    item = feeds.article_fetch_request(url=server.url("/fr"))
+    item.refresh_from_db()
+    assert item.state == ArticleFetch.State.DONE, item.reason
+    assert item.article.title == "R\u00e9cord \u00e0 quai"
+    assert "ma\u00eetre du port a d\u00e9clar\u00e9" in item.article.text
+
+
+def test_a_failed_fetch_keeps_its_reason_and_stores_no_article(server):
+    server.route("/img", b"\x89PNG", content_type="image/png")
+    item = feeds.article_fetch_request(url=server.url("/img"))
+    item.refresh_from_db()
+    assert item.state == ArticleFetch.State.FAILED
+    assert item.reason == "Content type image/png is not a web page."
+    assert not Article.objects.exists()
+
+
+def test_a_transient_failure_is_tried_again_then_fails_with_its_reason(server):
+    server.route("/busy", "later", status=503)
+    item = feeds.article_fetch_request(url=server.url("/busy"))
+    item.refresh_from_db()
+    assert item.state == ArticleFetch.State.PENDING and item.next_attempt_at is not None
+    assert "trying again" in item.reason
+    for _ in range(feeds.MAX_FETCH_ATTEMPTS - 1):
+        ArticleFetch.objects.filter(pk=item.pk).update(next_attempt_at=None)
+        feeds.article_fetch_run(fetch_id=item.pk)
+    item.refresh_from_db()
+    assert item.state == ArticleFetch.State.FAILED and item.reason.startswith("HTTP 503")
+    assert item.attempts == feeds.MAX_FETCH_ATTEMPTS
+
+
+def test_the_sweep_sends_a_fetch_whose_worker_died(server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    server.route("/late", page("Late story"))
+    long_ago = timezone.now() - timedelta(hours=1)
+    item = ArticleFetch.objects.create(url=server.url("/late"),
+                                       canonical_url=server.url("/late"),
+                                       state=ArticleFetch.State.FETCHING, attempts=1,
+                                       next_attempt_at=long_ago)
+    ArticleFetch.objects.filter(pk=item.pk).update(created_at=long_ago)
+    assert feeds.article_fetches_sweep() == 1
+    item.refresh_from_db()
+    assert item.state == ArticleFetch.State.DONE and item.article.title == "Late story"
+
+
+def test_markup_in_the_title_is_stored_as_text_and_escaped_in_the_admin(server):
+    server.route("/xss", page("Quay &lt;script&gt;alert(1)&lt;/script&gt; news",
+                              body=STORY + "<script>alert('body')</script>"))
+    item = feeds.article_fetch_request(url=server.url("/xss"))
+    item.refresh_from_db()
+    article = item.article
+    assert "alert('body')" not in article.text
+    staff = Client()
+    staff.force_login(desk_user("desk", EDITOR, is_superuser=True))
+    html = staff.get(f"/admin/claims/article/{article.pk}/change/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
