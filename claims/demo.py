@@ -4,11 +4,54 @@ the verdicts and the evidence addresses (records.example.org)."""
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from claims import review
 from claims.models import Claim
+
+# The demo desk's password, kept beside the demo's SQLite database (settings.VAR_DIR) so that
+# every run prints the same one and the logins keep working: one password per database.
+PASSWORD_FILE = "demo-password"
+
+
+def demo_password(*, var_dir: Path, chosen: str = "") -> tuple[str, Path]:
+    """The demo desk's one password and the file that keeps it.
+
+    `chosen` (DEMO_PASSWORD) wins and is kept for the next runs; otherwise the one kept by an
+    earlier run; otherwise a new random one. The file is readable by its owner alone (0600),
+    like the database next to it holds the desk's data. An unreadable file raises OSError or
+    UnicodeDecodeError: nothing is overwritten that could not be read."""
+    path = var_dir / PASSWORD_FILE
+    password = chosen
+    if not password:
+        try:
+            password = path.read_text(encoding="utf-8").rstrip("\r\n")
+        except FileNotFoundError:
+            password = ""
+    password = password or secrets.token_urlsafe(12)
+    _write_private(path, password + "\n")
+    return password, path
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        path.chmod(0o600)  # kept as it is; only made private if it was not
+        return
+    # Written whole under a temporary name, then renamed: a run that stops half-way never
+    # leaves a truncated password behind. O_EXCL with 0600: never readable by others.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from claims.demo import demo_reviews
+from claims.demo import demo_password, demo_reviews
 from claims.models import Article, Claim
 from claims.review import ReviewError
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
@@ -21,7 +20,8 @@ SEED_DIR = settings.BASE_DIR.parent / "shared" / "data" / "seed"
 
 class Command(BaseCommand):
     help = (
-        "Load the demo: desk accounts (logins printed), the demo corpus and, when "
+        "Load the demo: desk accounts (logins printed; one password, kept in "
+        "var/demo-password and printed again on every run), the demo corpus and, when "
         "../shared/data/seed is present, the seed article — all processed — and a review "
         "queue with claims in every state. Safe to re-run."
     )
@@ -31,8 +31,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, **options):
         groups = roles_ensure()
-        password = (os.environ.get("DEMO_PASSWORD") or os.environ.get("DEMO_EDITOR_PASSWORD")
-                    or secrets.token_urlsafe(12))
+        chosen = os.environ.get("DEMO_PASSWORD") or os.environ.get("DEMO_EDITOR_PASSWORD") or ""
+        try:
+            password, password_file = demo_password(var_dir=settings.VAR_DIR, chosen=chosen)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(
+                f"The demo password kept in {settings.VAR_DIR / 'demo-password'} cannot be "
+                f"read or written ({exc}); fix or remove the file, or set DEMO_PASSWORD."
+            ) from exc
         users = {}
         for name, role in ((username, EDITOR), ("editor2", EDITOR), ("checker", FACT_CHECKER),
                            ("checker2", FACT_CHECKER), ("reporter", REPORTER)):
@@ -40,6 +46,10 @@ class Command(BaseCommand):
 
         self._ingest([str(DEMO_CORPUS)])
         seed_files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
+        if not seed_files:
+            self.stdout.write(self.style.WARNING(
+                f"Seed article: none in {SEED_DIR.resolve()} (the shared data beside the "
+                "checkout); the demo goes on with the demo corpus alone."))
         for seed in seed_files:
             self._ingest([str(seed)], source="teleSUR", published="2022-01-11")
 
@@ -67,9 +77,9 @@ class Command(BaseCommand):
             f"{label.lower()} {statuses.get(value, 0)}" for value, label in Claim.Status.choices)
             + f" ({driven} claims reviewed in this run).")
         self.stdout.write(self.style.SUCCESS(
-            f"Demo logins (password {password!r} for each; set DEMO_PASSWORD to choose it): "
-            f"{username} and editor2 (editors), checker and checker2 (fact-checkers), "
-            "reporter."
+            f"Demo logins (password {password!r} for each, kept in {password_file} for the "
+            f"next runs; set DEMO_PASSWORD to choose another): {username} and editor2 "
+            "(editors), checker and checker2 (fact-checkers), reporter."
         ))
 
     def _user(self, name, group, password):
@@ -77,7 +87,8 @@ class Command(BaseCommand):
         user, _ = User.objects.get_or_create(username=name)
         user.is_staff = True
         user.is_superuser = False
-        user.set_password(password)
+        if not user.check_password(password):  # new, or changed since the last run
+            user.set_password(password)
         user.save()
         user.groups.set([group])
         return User.objects.get(pk=user.pk)  # a fresh permission cache
