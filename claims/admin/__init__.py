@@ -5,6 +5,7 @@ from claims.admin import (  # noqa: F401 - each module registers its pages
     articles,
     claim,
     clients,
+    feeds,
     propositions,
     records,
     webhooks,
