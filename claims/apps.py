@@ -25,3 +25,6 @@ class ClaimsConfig(AppConfig):
                                         dispatch_uid="claims.enqueue.request_started")
         signals.request_finished.connect(enqueue.request_finished,
                                          dispatch_uid="claims.enqueue.request_finished")
+        from claims import metrics
+
+        metrics.connect_signals()  # task outcomes and durations, in workers and in process

@@ -7,6 +7,7 @@ CELERY_BROKER_URL, and a real SECRET_KEY or the process refuses to start.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -318,6 +319,32 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Operations: health, readiness, metrics ---------------------------------------------------
+# docs/operations.md. /health/, /ready/ and /metrics are answered first, before anything asks
+# for the request's host (claims/health.py); every other request is timed from the next layer.
+MIDDLEWARE[0:0] = ["claims.health.OperationsMiddleware",
+                   "claims.metrics.RequestMetricsMiddleware"]
+# Seconds /ready/ waits for the broker to accept a connection.
+CLAIMTRACK_READY_TIMEOUT = env_float("CLAIMTRACK_READY_TIMEOUT", 2.0, low=0.1, high=30.0)
+# A cache or database that stops answering fails a request within seconds instead of holding
+# it for minutes, and /ready/ says which; a connect_timeout in DATABASE_URL wins.
+if _cache_url:
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 2, "socket_timeout": 5})
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# /metrics answers requests that come straight (not through a proxy) from these addresses
+# (IPs or CIDR networks, comma-separated; empty: none), and any bearer of the token.
+CLAIMTRACK_METRICS_ALLOW = env_list("CLAIMTRACK_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+for _network in CLAIMTRACK_METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CLAIMTRACK_METRICS_ALLOW: {_network!r} is not an IP address or network.") from None
+CLAIMTRACK_METRICS_TOKEN = env_str("CLAIMTRACK_METRICS_TOKEN", "").strip()
+if CLAIMTRACK_METRICS_TOKEN and len(CLAIMTRACK_METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured(
+        "CLAIMTRACK_METRICS_TOKEN must be at least 24 characters (a random value), or unset.")
 
 # --- Ingestion channels: articles by URL, RSS/Atom feeds, fact-check import ---------------------
 # Fetching pages (claims/fetch.py, docs/ingestion.md). Seconds: a server that cannot accept the

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from claims import health
 from claims.public import claim_page
 
 admin.site.site_header = "Claimtrack"
@@ -20,4 +21,8 @@ urlpatterns = [
     path("api/v1/", include("claims.api.urls", namespace="api")),
     path("claims/<int:pk>/", claim_page, name="claim-public"),
     path("admin/", admin.site.urls),
+    # Operations (docs/operations.md): probes and the Prometheus scrape.
+    path("health/", health.health, name="health"),
+    path("ready/", health.ready, name="ready"),
+    path("metrics", health.metrics, name="metrics"),
 ]
