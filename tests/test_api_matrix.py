@@ -83,6 +83,9 @@ MATRIX = [
     ("get", "/api/v1/articles/", {"anonymous": 401, "read": 200, "submit": 200, "staff": 200}),
     ("get", "/api/v1/articles/{article}/",
      {"anonymous": 401, "read": 404, "submit": 200, "staff": 200}),
+    # An article submitted by its URL: its fetch, followed by the submitter (none exist here).
+    ("get", "/api/v1/articles/fetches/{article}/",
+     {"anonymous": 401, "read": 404, "submit": 404, "staff": 404}),
     ("get", "/api/v1/webhooks/", READ_ONLY),
     ("get", "/api/v1/webhooks/{endpoint}/", READ_ONLY),
     ("get", "/api/v1/schema/", ALL_200),

@@ -15,6 +15,11 @@ from claims.models import Article, ArticleFetch
 from claims.roles import EDITOR
 from tests.factories import desk_user
 from tests.httpserver import LocalServer, dripping, endless
+from tests.test_pipeline_services import (  # noqa: F401 - fixtures: a real worker
+    services_required,
+    wait_for_state,
+    worker_factory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -269,3 +274,120 @@ def test_markup_in_the_title_is_stored_as_text_and_escaped_in_the_admin(server):
     html = staff.get(f"/admin/claims/article/{article.pk}/change/").content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# --- the API: a URL alone ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(db):
+    import json
+
+    from claims.clients import client_create
+
+    _, submit = client_create(name="submitter", scopes=["submit"])
+    _, other_submit = client_create(name="other submitter", scopes=["submit"])
+    _, read = client_create(name="reader", scopes=["read"])
+    clients = {"anonymous": Client(), "read": Client(HTTP_AUTHORIZATION=f"Bearer {read}"),
+               "submit": Client(HTTP_AUTHORIZATION=f"Bearer {submit}"),
+               "other_submit": Client(HTTP_AUTHORIZATION=f"Bearer {other_submit}")}
+
+    def post(who: str, **body):
+        return clients[who].post("/api/v1/articles/", data=json.dumps(body),
+                                 content_type="application/json")
+
+    return clients, post
+
+
+def test_a_url_submitted_alone_is_fetched_and_followed_by_its_submitter(server, api):
+    clients, post = api
+    server.route("/api-story", page("Quay record"))
+    response = post("submit", url=server.url("/api-story"))
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert response["Location"] == body["status_url"]
+    assert body["status_url"].endswith(f"/api/v1/articles/fetches/{body['id']}/")
+    assert body["url"] == server.url("/api-story")
+    followed = clients["submit"].get(body["status_url"]).json()
+    assert followed["state"] == "done", followed
+    article = clients["submit"].get(followed["article"]).json()
+    assert article["title"] == "Quay record" and article["state"] == "done"
+    assert article["claim_count"] > 0
+    assert clients["other_submit"].get(body["status_url"]).status_code == 404
+    assert clients["read"].get(body["status_url"]).status_code == 404
+    assert clients["anonymous"].get(body["status_url"]).status_code == 401
+    # Submitted again by another client: already stored, without saying where.
+    again = post("other_submit", url=server.url("/api-story")).json()
+    assert again["state"] == "done" and again["article"] is None
+    assert str(article["id"]) not in again["reason"]
+
+
+@pytest.mark.parametrize("who, code", [("anonymous", 401), ("read", 403)])
+def test_only_a_submit_token_submits_a_url(server, api, who, code):
+    _, post = api
+    server.route("/s", page("Quay"))
+    assert post(who, url=server.url("/s")).status_code == code
+    assert not ArticleFetch.objects.exists() and server.seen == []
+
+
+@pytest.mark.parametrize("url, code, words", [
+    ("http://169.254.169.254/latest/meta-data/", "private_url", "169.254.169.254 is a local"),
+    ("http://10.0.0.1/x", "private_url", "10.0.0.1 is a local or private address"),
+    ("file:///etc/passwd", "invalid_url", "must start with http:// or https://"),
+])
+def test_a_private_or_odd_url_is_a_400_with_the_reason(server, api, no_dns, url, code, words):
+    _, post = api
+    response = post("submit", url=url)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+    assert words in response.json()["error"]["message"]
+    assert not ArticleFetch.objects.exists()
+
+
+def test_a_fetch_that_fails_tells_the_submitter_why(server, api):
+    clients, post = api
+    server.route("/pdf", b"%PDF-1.4", content_type="application/pdf")
+    body = post("submit", url=server.url("/pdf")).json()
+    followed = clients["submit"].get(body["status_url"]).json()
+    assert followed["state"] == "failed" and followed["article"] is None
+    assert followed["reason"] == "Content type application/pdf is not a web page."
+
+
+# --- a real worker --------------------------------------------------------------------------------
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_fetches_a_submitted_url_and_processes_the_article(
+        worker_factory):  # noqa: F811 - the fixture imported above
+    import json
+
+    from django.test import override_settings
+
+    from claims.clients import client_create
+
+    with LocalServer() as local:
+        local.route("/worker-story", page("Port record for the worker"))
+        worker_factory(CLAIMTRACK_FETCH_ALLOW_HOSTS=local.host)
+        _, token = client_create(name="submitter", scopes=["submit"])
+        submitter = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        # The web side checks the URL as the worker will: only this server is allowed.
+        with override_settings(CLAIMTRACK_FETCH_ALLOW_HOSTS=[local.host]):
+            response = submitter.post("/api/v1/articles/", content_type="application/json",
+                                      data=json.dumps({"url": local.url("/worker-story")}))
+        assert response.status_code == 202, response.content
+        fetch_id = response.json()["id"]
+        deadline = time.monotonic() + 90
+        item = ArticleFetch.objects.get(pk=fetch_id)
+        while item.state not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.25)
+            item.refresh_from_db()
+        assert item.state == "done", item.reason
+        article = wait_for_state(item.article_id, {"done", "failed"})
+        assert article.state == Article.State.DONE, article.error
+        assert article.title == "Port record for the worker"
+        assert article.claims.exists()
+        assert len(local.requests_for("/worker-story")) == 1
+        status = submitter.get(response["Location"]).json()
+        assert status["state"] == "done" and status["article"].endswith(
+            f"/api/v1/articles/{article.pk}/")

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from claims.models import (
     Article,
+    ArticleFetch,
     Claim,
     ClaimLink,
     FactCheck,
@@ -253,13 +254,15 @@ class FactCheckSerializer(serializers.ModelSerializer):
 
 
 class ArticleSubmitSerializer(serializers.Serializer):
-    """An article to process: its text or its page's HTML (exactly one), with metadata."""
+    """An article to process: its text or its page's HTML (exactly one), with metadata; or
+    only its ``url``, and the page is fetched (the answer is then the fetch to follow)."""
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     source = serializers.CharField(required=False, allow_blank=True, max_length=200,
                                    help_text="The outlet; taken from the URL's domain if empty.")
     url = serializers.CharField(required=False, allow_blank=True, max_length=2000,
-                                help_text="Canonical address; must be public http(s).")
+                                help_text="Canonical address; must be public http(s). Given "
+                                          "without text or html, the page is fetched.")
     published_at = serializers.DateTimeField(required=False, allow_null=True)
     text = serializers.CharField(required=False, trim_whitespace=False,
                                  help_text="Plain text of the article.")
@@ -267,9 +270,20 @@ class ArticleSubmitSerializer(serializers.Serializer):
                                  help_text="The article page's HTML; its main text is kept.")
 
     def validate(self, data):
+        if "text" not in data and "html" not in data and (data.get("url") or "").strip():
+            if data.get("published_at"):
+                raise serializers.ValidationError(
+                    "published_at goes with text or html; a fetched page gives its own date.")
+            return data  # fetched from the URL
         if ("text" in data) == ("html" in data):
-            raise serializers.ValidationError("Give the article as text or as html (one).")
+            raise serializers.ValidationError(
+                "Give the article as text or as html (one), or only its url to fetch it.")
         return data
+
+    @staticmethod
+    def fetches(data) -> bool:
+        """Whether the submission is a URL to fetch."""
+        return "text" not in data and "html" not in data
 
     def validate_text(self, value):
         # Plain text has no markup: tags here mean a page sent in the wrong field, or a
@@ -281,6 +295,40 @@ class ArticleSubmitSerializer(serializers.Serializer):
                 "`html` (its main text is kept, scripts dropped) or remove the markup.",
                 code="markup_in_text")
         return value
+
+
+class ArticleFetchSerializer(serializers.ModelSerializer):
+    """An article submitted by its URL: the fetch, then the article it gave."""
+
+    reason = serializers.CharField(help_text="Why the fetch failed (failed), or what it "
+                                             "found (done: an article already stored).")
+    article = serializers.SerializerMethodField(
+        help_text="The article's status URL once the page is stored (null before).")
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ArticleFetch
+        fields = ["id", "url", "state", "reason", "article", "created_at", "finished_at",
+                  "status_url"]
+
+    def get_article(self, item) -> str | None:
+        # Only an article the caller may see: another client's article (already stored
+        # when this one asked) is none of its business, nor is its number.
+        visible = self.context.get("article_visible")
+        if not item.article_id or visible is None or not visible(item.article_id):
+            return None
+        return _absolute(self.context.get("request"),
+                         reverse("api:article-detail", args=[item.article_id]))
+
+    def to_representation(self, item):
+        data = super().to_representation(item)
+        if item.code == "duplicate":
+            data["reason"] = "This article is already stored (the same URL or the same text)."
+        return data
+
+    def get_status_url(self, item) -> str:
+        return _absolute(self.context.get("request"),
+                         reverse("api:article-fetch", args=[item.pk]))
 
 
 # A failed article's reason, as the submitter reads it: the stored one is for the desk and may

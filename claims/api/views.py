@@ -20,6 +20,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -28,7 +29,7 @@ from rest_framework import filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from claims import ingestion, publishing
+from claims import feeds, fetch, ingestion, publishing
 from claims.api import claimreview
 from claims.api.access import sees_everything, visible_articles
 from claims.api.auth import client_of, has_scope
@@ -36,6 +37,7 @@ from claims.api.bodies import RequestBodyMixin
 from claims.api.errors import ApiAutoSchema, ApiErrorSerializer, api_error, too_large
 from claims.api.pagination import IdCursor
 from claims.api.serializers import (
+    ArticleFetchSerializer,
     ArticleStatusSerializer,
     ArticleSubmitSerializer,
     ClaimSerializer,
@@ -43,7 +45,7 @@ from claims.api.serializers import (
     PropositionSerializer,
 )
 from claims.errors import ArticleTooLarge, DuplicateArticle, IngestError
-from claims.models import Claim, ClaimLink, FactCheck, Proposition, Verdict
+from claims.models import ArticleFetch, Claim, ClaimLink, FactCheck, Proposition, Verdict
 
 clock = time.time  # tests move it
 
@@ -415,7 +417,13 @@ class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveM
         return ArticleSubmitSerializer if self.action == "create" else ArticleStatusSerializer
 
     @extend_schema(request=ArticleSubmitSerializer, responses={
-        202: ArticleStatusSerializer,
+        202: OpenApiResponse(
+            PolymorphicProxySerializer(
+                component_name="ArticleSubmitted",
+                serializers=[ArticleStatusSerializer, ArticleFetchSerializer],
+                resource_type_field_name=None),
+            description="Accepted: the article to follow, or, for a url alone, the fetch "
+                        "to follow (Location: its status_url)."),
         400: OpenApiResponse(ApiErrorSerializer, description="Refused, nothing stored: "
                              "invalid fields, markup_in_text, empty, a URL that is not public."),
         409: OpenApiResponse(ApiErrorSerializer, description="duplicate: the article is "
@@ -434,6 +442,8 @@ class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveM
         serializer = ArticleSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if ArticleSubmitSerializer.fetches(data):
+            return self._fetch(request, data)
         try:
             article = ingestion.article_ingest(
                 submitted_via=client_of(request), title=data.get("title", ""),
@@ -457,3 +467,34 @@ class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveM
         body = ArticleStatusSerializer(article, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_202_ACCEPTED,
                         headers={"Location": body["status_url"]})
+
+    def _fetch_context(self, request) -> dict:
+        return {**self.get_serializer_context(), "article_visible": lambda article_id:
+                visible_articles(request).filter(pk=article_id).exists()}
+
+    def _fetch(self, request, data):
+        """A URL alone: the page is fetched by a worker; the answer is the fetch to follow."""
+        try:
+            item = feeds.article_fetch_request(
+                url=data["url"], requested_via=client_of(request),
+                title=data.get("title", ""), source_name=data.get("source", ""))
+        except fetch.FetchError as exc:
+            return api_error(400, exc.code, exc.reason)
+        body = ArticleFetchSerializer(item, context=self._fetch_context(request)).data
+        return Response(body, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": body["status_url"]})
+
+    @extend_schema(responses={200: ArticleFetchSerializer, 404: OpenApiResponse(
+        ApiErrorSerializer, description="No such fetch among yours.")})
+    @action(detail=False, methods=["get"], url_path=r"fetches/(?P<fetch_id>[0-9]+)",
+            url_name="fetch", pagination_class=None)
+    def fetch_status(self, request, fetch_id=None):
+        """An article submitted by its URL: the fetch's state, then the article's URL."""
+        fetches = ArticleFetch.objects.all()
+        if not sees_everything(request):
+            client = client_of(request)
+            fetches = fetches.filter(requested_via=client) if client else fetches.none()
+        item = fetches.filter(pk=int(fetch_id)).first() if len(fetch_id) < 19 else None
+        if item is None:
+            return api_error(404, "not_found", "No such fetch among yours.")
+        return Response(ArticleFetchSerializer(item, context=self._fetch_context(request)).data)
