@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from datetime import UTC
 
@@ -19,6 +20,7 @@ from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -484,9 +486,13 @@ class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveM
         return Response(body, status=status.HTTP_202_ACCEPTED,
                         headers={"Location": body["status_url"]})
 
-    @extend_schema(responses={200: ArticleFetchSerializer, 404: OpenApiResponse(
-        ApiErrorSerializer, description="No such fetch among yours.")})
-    @action(detail=False, methods=["get"], url_path=r"fetches/(?P<fetch_id>[0-9]+)",
+    @extend_schema(
+        parameters=[OpenApiParameter("fetch_id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                     description="The id the submission answered with.")],
+        responses={200: ArticleFetchSerializer, 404: OpenApiResponse(
+            ApiErrorSerializer, description="No such fetch among yours.")})
+    # Any segment reaches the view, which answers 404 in the API's shape for a bad one.
+    @action(detail=False, methods=["get"], url_path=r"fetches/(?P<fetch_id>[^/.]+)",
             url_name="fetch", pagination_class=None)
     def fetch_status(self, request, fetch_id=None):
         """An article submitted by its URL: the fetch's state, then the article's URL."""
@@ -494,7 +500,8 @@ class ArticleViewSet(RequestBodyMixin, mixins.CreateModelMixin, mixins.RetrieveM
         if not sees_everything(request):
             client = client_of(request)
             fetches = fetches.filter(requested_via=client) if client else fetches.none()
-        item = fetches.filter(pk=int(fetch_id)).first() if len(fetch_id) < 19 else None
+        valid = re.fullmatch(r"[0-9]{1,18}", fetch_id or "")
+        item = fetches.filter(pk=int(fetch_id)).first() if valid else None
         if item is None:
             return api_error(404, "not_found", "No such fetch among yours.")
         return Response(ArticleFetchSerializer(item, context=self._fetch_context(request)).data)
