@@ -310,3 +310,12 @@ def test_the_admin_adds_an_article_from_its_url_and_refuses_a_private_one(server
     # Feeds are run by whoever runs the outlets: a reporter may look, not add.
     assert reporter.get("/admin/claims/feed/").status_code == 200
     assert reporter.get("/admin/claims/feed/add/").status_code == 403
+
+
+def test_the_article_add_form_points_to_fetching_from_a_url(db):
+    from claims.roles import REPORTER
+
+    reporter = Client()
+    reporter.force_login(desk_user("reporter", REPORTER))
+    html = reporter.get("/admin/claims/article/add/").content.decode()
+    assert 'href="/admin/claims/articlefetch/add/"' in html

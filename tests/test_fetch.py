@@ -153,6 +153,19 @@ def test_an_oversized_body_is_cut_off(server, settings):
         "Response over 100,000 bytes (200,000 declared)."
 
 
+def test_a_compressed_body_is_capped_by_its_decompressed_size(server, settings):
+    import gzip
+
+    settings.CLAIMTRACK_FETCH_MAX_BYTES = 100_000
+    bomb = gzip.compress(b"<p>" + b"0" * 50_000_000 + b"</p>")
+    assert len(bomb) < 100_000
+    server.route("/bomb", bomb, headers={"Content-Encoding": "gzip"})
+    assert refused(server.url("/bomb")).reason == "Response over 100,000 bytes."
+    small = b"<p>" + "caf\u00e9 ".encode() * 100 + b"</p>"
+    server.route("/small", gzip.compress(small), headers={"Content-Encoding": "gzip"})
+    assert fetch.fetch(server.url("/small")).body == small
+
+
 @pytest.mark.parametrize("content_type, reason", [
     ("image/png", "Content type image/png is not a web page."),
     ("application/pdf", "Content type application/pdf is not a web page."),

@@ -134,7 +134,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ArticleAddForm.Meta.fields})]
+            return [(None, {"fields": ArticleAddForm.Meta.fields, "description": format_html(
+                'Paste the text or the HTML here, or <a href="{}">fetch the article from its '
+                'URL</a>.', reverse("admin:claims_articlefetch_add"))})]
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
