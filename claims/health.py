@@ -188,7 +188,7 @@ class OperationsMiddleware:
         return self._paths
 
     def __call__(self, request):
-        view = self.paths().get(request.path_info)
+        view = self.paths().get(request.path)  # as reversed: with the script prefix, if any
         if view is None:
             return self.get_response(request)
         return view(request)
