@@ -404,3 +404,17 @@ def test_a_real_worker_fetches_a_submitted_url_and_processes_the_article(
         status = submitter.get(response["Location"]).json()
         assert status["state"] == "done" and status["article"].endswith(
             f"/api/v1/articles/{article.pk}/")
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def test_production_refuses_hosts_allowed_to_be_private():
+    from tests.test_settings import PRODUCTION, start_django
+
+    refused_start = start_django(**PRODUCTION, CLAIMTRACK_FETCH_ALLOW_HOSTS="127.0.0.1:8000")
+    assert refused_start.returncode != 0
+    assert "CLAIMTRACK_FETCH_ALLOW_HOSTS must be empty" in refused_start.stderr
+    assert start_django(**PRODUCTION).returncode == 0
+    bad = start_django(CLAIMTRACK_FETCH_TOTAL_TIMEOUT="soon")
+    assert bad.returncode != 0 and "CLAIMTRACK_FETCH_TOTAL_TIMEOUT" in bad.stderr
