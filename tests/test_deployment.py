@@ -405,7 +405,7 @@ def test_web_and_worker_have_healthchecks_and_no_service_inherits_the_wrong_one(
     assert "http://127.0.0.1:8000/health/" in image_probe[-1]
     worker_check = services["worker"]["healthcheck"]["test"]
     assert worker_check[0] == "CMD-SHELL"
-    assert "celery -A config inspect ping --destination celery@$HOSTNAME" in worker_check[1]
+    assert "celery -A config inspect ping -d celery@$HOSTNAME " in worker_check[1]
     # The image's check probes the web port: every other service sets its own or none.
     for name, service in services.items():
         check = service.get("healthcheck") or {}
