@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -179,16 +179,18 @@ class OperationsMiddleware:
     def paths(self) -> dict[str, object]:
         if self._paths is None:
             paths = {}
+            prefix = get_script_prefix()  # "/desk/" when deployed under a path prefix
             for name, view in VIEWS.items():
                 try:
-                    paths[reverse(name)] = view
+                    path = reverse(name)
                 except NoReverseMatch:
                     continue  # not routed in this URLconf
+                paths["/" + path.removeprefix(prefix)] = view  # as in path_info
             self._paths = paths
         return self._paths
 
     def __call__(self, request):
-        view = self.paths().get(request.path)  # as reversed: with the script prefix, if any
+        view = self.paths().get(request.path_info)
         if view is None:
             return self.get_response(request)
         return view(request)

@@ -73,6 +73,21 @@ def test_it_answers_probes_whatever_the_host_header_and_still_refuses_it_elsewhe
     assert client.get("/admin/login/", HTTP_HOST="claims.example.org").status_code == 200
 
 
+def test_probes_are_answered_first_under_a_path_prefix_too(settings):
+    """Deployed under /desk/, the probes are /desk/health/ and /desk/ready/."""
+    from django.test import Client
+    from django.urls import set_script_prefix
+
+    settings.ALLOWED_HOSTS = ["claims.example.org"]
+    client = Client(SCRIPT_NAME="/desk", HTTP_HOST="10.0.0.9")  # answered before host checks
+    set_script_prefix("/desk/")  # as the WSGI handler does for each request
+    try:
+        assert client.get("/health/").status_code == 200
+        assert client.get("/admin/login/").status_code == 400
+    finally:
+        set_script_prefix("/")
+
+
 def test_probes_answer_get_and_head_only(client, db):
     assert client.post("/health/").status_code == 405
     assert client.put("/ready/").status_code == 405
