@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -309,19 +310,40 @@ def _record_entry(feed: Feed, entry: dict) -> tuple[FeedEntry | None, str]:
 def _poll_articles(feed: Feed, entries: list[dict]) -> int:
     new = 0
     for entry in entries:
-        row, url = _record_entry(feed, entry)
-        if row is None:
-            continue
-        new += 1
-        if not url:
-            continue
+        row, _ = _record_entry(feed, entry)
+        new += row is not None
+    # Each pending entry without its fetch gets one: the new ones, and any a poll that died
+    # between recording an entry and requesting its fetch left behind.
+    source_name = feed.source.name if feed.source else ""
+    for row in FeedEntry.objects.filter(feed=feed, state=FeedEntry.State.PENDING,
+                                        fetch__isnull=True).order_by("id"):
         try:
-            article_fetch_request(url=url, source_name=feed.source.name if feed.source else "",
-                                  entry=row)
-        except fetch.FetchError as exc:  # checked above; kept for a URL that changed meaning
+            article_fetch_request(url=row.url, source_name=source_name, entry=row)
+        except fetch.FetchError as exc:  # checked when recorded; kept for a changed setting
             FeedEntry.objects.filter(pk=row.pk).update(state=FeedEntry.State.FAILED,
                                                        reason=exc.reason)
     return new
+
+
+def _claimreview_pages(feed: Feed) -> list[str]:
+    """Import the pages of a ClaimReview feed's pending entries, oldest first, until half the
+    task's soft time limit has passed: the rest stay pending for the next poll (a 304 too),
+    so a poll never runs into the limit and no entry recorded is left behind."""
+    deadline = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    problems, saved = [], 0
+    pending = FeedEntry.objects.filter(feed=feed, state=FeedEntry.State.PENDING).order_by("id")
+    for row in pending.only("id", "url")[:factcheck_import.MAX_FEED_PAGES]:
+        if time.monotonic() >= deadline:
+            break
+        report = factcheck_import.page_import(row.url)
+        FeedEntry.objects.filter(pk=row.pk, state=FeedEntry.State.PENDING).update(
+            state=FeedEntry.State.FAILED if report.failures and not report.saved
+            else FeedEntry.State.DONE, reason=_clip(report.summary()))
+        problems.extend(report.failures)
+        saved += report.saved
+    if saved:
+        claims_rematch_recent()
+    return problems
 
 
 def _poll_claimreview(feed: Feed, result: fetch.FetchResult) -> tuple[int, list[str]]:
@@ -332,23 +354,11 @@ def _poll_claimreview(feed: Feed, result: fetch.FetchResult) -> tuple[int, list[
             charset=result.charset)
         if parsed.error:
             raise fetch.FetchError(parsed.error, "malformed")
-        new, problems = 0, []
-        for entry in parsed.entries[:factcheck_import.MAX_FEED_PAGES]:
-            row, url = _record_entry(feed, entry)
-            if row is None:
-                continue
-            new += 1
-            if not url:
-                continue
-            report = factcheck_import.page_import(url)
-            FeedEntry.objects.filter(pk=row.pk).update(
-                state=FeedEntry.State.FAILED if report.failures and not report.saved
-                else FeedEntry.State.DONE,
-                reason=_clip(report.summary()))
-            problems.extend(report.failures)
-            if report.saved:
-                claims_rematch_recent()
-        return new, problems
+        new = 0
+        for entry in parsed.entries[:settings.CLAIMTRACK_FEED_MAX_ENTRIES]:
+            row, _ = _record_entry(feed, entry)
+            new += row is not None
+        return new, _claimreview_pages(feed)
     records, failures = factcheck_import.records_from_result(result)
     if not records:
         raise fetch.FetchError("; ".join(failures)[:2000] or "No ClaimReview in the feed.",
@@ -390,8 +400,12 @@ def feed_poll(*, feed_id: int, now: datetime | None = None) -> dict:
     updates = {"last_polled_at": now, "last_error": "", "consecutive_failures": 0,
                "flagged": False, "next_poll_at": now + timedelta(minutes=feed.interval_minutes)}
     if result.not_modified:
-        Feed.objects.filter(pk=feed.pk).update(
-            **updates, last_note="Not modified since the last poll (HTTP 304).")
+        note = "Not modified since the last poll (HTTP 304)."
+        if feed.kind == Feed.Kind.CLAIMREVIEW:
+            problems = _claimreview_pages(feed)  # pages a previous poll left for later
+            if problems:
+                note += f" {len(problems)} problem(s): " + "; ".join(problems[:5])
+        Feed.objects.filter(pk=feed.pk).update(**updates, last_note=_clip(note))
         return {"status": "not_modified", "new": 0}
     note = ""
     try:

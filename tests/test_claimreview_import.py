@@ -146,3 +146,36 @@ def test_poll_feeds_adds_and_polls_a_feed(server, capsys):
     assert "1 new entry." in capsys.readouterr().out
     with pytest.raises(CommandError, match="local or private"):
         call_command("poll_feeds", "--add", "http://10.0.0.1/rss")
+
+
+def test_pages_a_poll_left_for_later_are_imported_by_the_next_even_on_a_304(server, settings):
+    for number in (1, 2):
+        server.route(f"/later/{number}", page(json.dumps(review(
+            f"Later claim {number} about the harbour.", "False", server.url(f"/later/{number}")))))
+    items = "".join(f"<item><title>L{n}</title><link>{server.url(f'/later/{n}')}</link></item>"
+                    for n in (1, 2))
+    body = f"<rss version='2.0'><channel><title>Later</title>{items}</channel></rss>"
+
+    def handle(request):
+        if request.headers.get("If-None-Match") == '"c1"':
+            request.send_response(304)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
+        data = body.encode()
+        request.send_response(200)
+        request.send_header("Content-Type", "application/rss+xml")
+        request.send_header("ETag", '"c1"')
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    server.route("/later.rss", handler=handle)
+    feed = Feed.objects.create(url=server.url("/later.rss"), kind=Feed.Kind.CLAIMREVIEW)
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 0  # no time for pages: all are left pending
+    assert feeds.feed_poll(feed_id=feed.pk) == {"status": "ok", "new": 2}
+    assert set(FeedEntry.objects.values_list("state", flat=True)) == {FeedEntry.State.PENDING}
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 270
+    assert feeds.feed_poll(feed_id=feed.pk)["status"] == "not_modified"
+    assert set(FeedEntry.objects.values_list("state", flat=True)) == {FeedEntry.State.DONE}
+    assert FactCheck.objects.count() == 2

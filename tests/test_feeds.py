@@ -319,3 +319,13 @@ def test_the_article_add_form_points_to_fetching_from_a_url(db):
     reporter.force_login(desk_user("reporter", REPORTER))
     html = reporter.get("/admin/claims/article/add/").content.decode()
     assert 'href="/admin/claims/articlefetch/add/"' in html
+
+
+def test_an_entry_left_without_its_fetch_by_a_dead_poll_is_fetched_by_the_next(server):
+    server.route("/s", story_page(8))
+    server.route("/feed", rss([("S", server.url("/s"))]), content_type=RSS)
+    feed = Feed.objects.create(url=server.url("/feed"))
+    FeedEntry.objects.create(feed=feed, url=server.url("/s"), title="S")  # no fetch yet
+    assert feeds.feed_poll(feed_id=feed.pk) == {"status": "ok", "new": 0}
+    entry = FeedEntry.objects.get()
+    assert entry.state == FeedEntry.State.DONE and entry.article is not None
