@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 
 import pytest
 import schemathesis
@@ -38,6 +39,7 @@ from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 SCHEMA_PATH = "/api/v1/schema/"
+LOCAL_NAMES = {"127.0.0.1", "::1", "localhost", b"127.0.0.1", b"localhost"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
 # 25 examples per operation and persona keep the whole file near a minute on a laptop; the
@@ -160,6 +162,17 @@ def api_schema(seeded, wsgi_app, monkeypatch):
     # Anonymous fuzzing would run into the per-address limit (120/min) within seconds.
     monkeypatch.setattr(ClientRateThrottle, "THROTTLE_RATES",
                         {"anon": "100000/min", "user": "100000/min"})
+    # A generated {"url": ...} is fetched in process when tasks run in process: no name the
+    # fuzzer makes up is looked up in DNS (the fetch fails fast as "does not resolve"); the
+    # services the test itself talks to are addressed by IP or as localhost.
+    lookup = socket.getaddrinfo
+
+    def offline_getaddrinfo(host, *args, **kwargs):
+        if host not in LOCAL_NAMES:
+            raise socket.gaierror(socket.EAI_NONAME, "name lookups are off in this test")
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline_getaddrinfo)
     cache.clear()
     # Tokens are the personas' own (below); generated Authorization headers would make every
     # "anonymous" request a bad-token request.
