@@ -14,7 +14,7 @@ LOCK_FLAGS := --python-version 3.11 --python-platform linux --generate-hashes \
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev lock lint demo demo-data test chaos worker beat migrate clean \
-	bench bench-retrieval bench-api bench-matching
+	bench bench-retrieval bench-api bench-matching bench-metrics
 
 ## List the targets with what each does
 help:
@@ -105,3 +105,8 @@ bench-matching: install
 ## (throw-away database on 127.0.0.1:5432, gunicorn, wrk if installed; about 3 minutes)
 bench-api: install
 	$(BIN)/python bench/api.py
+
+## What request metrics cost: the same requests with and without them, counts on Redis
+## (127.0.0.1:6379/9, only the metric hashes; under a minute)
+bench-metrics: install
+	$(BIN)/python bench/metrics.py
