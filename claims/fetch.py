@@ -226,15 +226,18 @@ def canonical(url: str) -> str:
     return normal.replace(stand_in, where.host_header, 1)
 
 
-def resolve(where: Target) -> list[str]:
-    """The addresses to connect to, each public unless the host is allowed by setting.
+def resolve(where: Target, *, allow_private: bool | None = None,
+            refusal: str = "only public web pages are fetched") -> list[str]:
+    """The addresses to connect to, each public unless ``allow_private`` (by default: the
+    host is allowed by ``CLAIMTRACK_FETCH_ALLOW_HOSTS``). Webhook deliveries resolve through
+    here too, with their own setting and ``refusal`` wording.
 
     One internal address among public ones is still refused: the connection could go to it.
     """
-    allowed = host_allowed(where.host, where.port)
+    allowed = host_allowed(where.host, where.port) if allow_private is None else allow_private
     if not allowed and _is_internal_host(where.host):
-        raise FetchError(f"{where.host} is a local or private address: only public web pages "
-                         "are fetched.", "private_url")
+        raise FetchError(f"{where.host} is a local or private address: {refusal}.",
+                         "private_url")
     try:
         infos = socket.getaddrinfo(where.host, where.port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
@@ -248,7 +251,7 @@ def resolve(where: Target) -> list[str]:
         internal = [a for a in addresses if _is_internal_host(a)]
         if internal:
             raise FetchError(f"{where.host} resolves to {internal[0]}, a local or private "
-                             "address: only public web pages are fetched.", "private_url")
+                             f"address: {refusal}.", "private_url")
     return addresses
 
 

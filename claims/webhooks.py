@@ -20,12 +20,10 @@ import json
 import logging
 import re
 import secrets
-import socket
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
@@ -35,12 +33,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from urllib3.exceptions import HTTPError, NewConnectionError
 
-from claims import enqueue, publishing
-from claims.errors import InvalidArticle
+from claims import enqueue, fetch, publishing
+from claims.fetch import Target
 from claims.models import ApiClient, WebhookDelivery, WebhookEndpoint
-
-# The project's one definition of "not a public address", shared with article URLs.
-from claims.urlcheck import _is_internal_host, _normalise_host
 
 logger = logging.getLogger(__name__)
 
@@ -92,79 +87,25 @@ def _allow_private() -> bool:
 
 # --- addresses --------------------------------------------------------------------------------
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class Target:
-    scheme: str
-    host: str  # lower case, IDNA-encoded, IPv6 without brackets
-    port: int
-    path: str  # path and query, as sent in the request line
-
-    @property
-    def host_header(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return host if self.port == _DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
-
-
 def _target(url: str) -> Target:
     """The parts of a webhook URL a request needs; WebhookError if it is not http(s)."""
-    value = (url or "").strip()
-    if not value:
+    if not (url or "").strip():
         raise WebhookError("Give the URL to deliver events to.", code="invalid_url")
-    if len(value) > 2000:
-        raise WebhookError("The URL is longer than 2000 characters.", code="invalid_url")
     try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as exc:
-        raise WebhookError(f"The URL {value!r} is malformed: {exc}.", code="invalid_url") from None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise WebhookError(f"The URL {value!r} must start with https:// or http://.",
-                           code="invalid_url")
-    if parts.username or parts.password:
-        raise WebhookError("The URL must not carry a user name or password; authenticate "
-                           "deliveries by their signature.", code="invalid_url")
-    try:
-        host = _normalise_host(parts.hostname or "").rstrip(".")
-    except InvalidArticle as exc:
-        raise WebhookError(exc.message, code="invalid_url") from None
-    if not host:
-        raise WebhookError(f"The URL {value!r} has no host name.", code="invalid_url")
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
-    return Target(scheme=scheme, host=host, port=port or _DEFAULT_PORTS[scheme], path=path)
+        return fetch.target(url)
+    except fetch.FetchError as exc:
+        raise WebhookError(exc.reason, code=exc.code) from None
 
 
 def _addresses(target: Target, *, allow_private: bool) -> list[str]:
-    """The addresses to connect to, each checked to be public unless ``allow_private``.
-
+    """The addresses to connect to, checked as fetched pages' are (``fetch.resolve``):
     WebhookError if the host is internal by name, does not resolve, or resolves to any
-    internal address (one bad address among good ones is still refused: the connection
-    could go to it).
-    """
-    if not allow_private and _is_internal_host(target.host):
-        raise WebhookError(f"{target.host} is a local or private address; webhooks go only "
-                           "to public addresses.", code="private_url")
+    internal address, unless ``allow_private``."""
     try:
-        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise WebhookError(f"The host name {target.host} does not resolve ({exc}).",
-                           code="unresolvable") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not allow_private:
-        internal = [a for a in addresses if _is_internal_host(a)]
-        if internal:
-            raise WebhookError(f"{target.host} resolves to {internal[0]}, a local or private "
-                               "address; webhooks go only to public addresses.",
-                               code="private_url")
-    if not addresses:
-        raise WebhookError(f"The host name {target.host} does not resolve.",
-                           code="unresolvable")
-    return addresses
+        return fetch.resolve(target, allow_private=allow_private,
+                             refusal="webhooks go only to public addresses")
+    except fetch.FetchError as exc:
+        raise WebhookError(exc.reason, code=exc.code) from None
 
 
 # --- endpoints --------------------------------------------------------------------------------
