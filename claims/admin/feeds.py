@@ -14,11 +14,22 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import feeds, fetch
+from claims.admin.common import ReadOnlyAdmin
 from claims.models import ArticleFetch, Feed, FeedEntry
 
 
 def _can(request, *names: str) -> bool:
     return request.user.has_perms([f"claims.{name}" for name in names])
+
+
+def _fetchable(url: str, check) -> str:
+    """A form's URL field, checked by ``check`` (fetch.canonical or fetch.check_url)."""
+    url = (url or "").strip()
+    try:
+        check(url)
+    except fetch.FetchError as exc:
+        raise forms.ValidationError(exc.reason, code=exc.code) from None
+    return url
 
 
 def _article_link(article_id):
@@ -42,12 +53,7 @@ class ArticleFetchForm(forms.ModelForm):
         help_texts = {"url": "The article's page, http:// or https://; only public sites."}
 
     def clean_url(self):
-        url = (self.cleaned_data.get("url") or "").strip()
-        try:
-            fetch.canonical(url)
-        except fetch.FetchError as exc:
-            raise forms.ValidationError(exc.reason, code=exc.code) from None
-        return url
+        return _fetchable(self.cleaned_data.get("url"), fetch.canonical)
 
     def _post_clean(self):
         pass  # the row is made by the service
@@ -118,12 +124,7 @@ class FeedForm(forms.ModelForm):
         help_texts = {"url": "The feed's address, http:// or https://; only public sites."}
 
     def clean_url(self):
-        url = (self.cleaned_data.get("url") or "").strip()
-        try:
-            fetch.check_url(url)
-        except fetch.FetchError as exc:
-            raise forms.ValidationError(exc.reason, code=exc.code) from None
-        return url
+        return _fetchable(self.cleaned_data.get("url"), fetch.check_url)
 
 
 class FlaggedListFilter(admin.SimpleListFilter):
@@ -204,7 +205,7 @@ class FeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedEntry)
-class FeedEntryAdmin(admin.ModelAdmin):
+class FeedEntryAdmin(ReadOnlyAdmin):
     """What each feed listed and what came of it: read-only."""
 
     list_display = ["title", "feed", "state", "short_reason", "article_link", "published_at",
@@ -219,15 +220,6 @@ class FeedEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _can(request, "view_article")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Reason")
     def short_reason(self, obj):
