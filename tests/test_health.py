@@ -17,6 +17,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from tests.conftest import require
+from tests.test_pipeline_services import stop_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
@@ -220,13 +221,7 @@ def test_inspect_ping_answers_for_a_running_worker_and_fails_for_a_missing_one()
                 break
         missing = ping(f"celery@nobody-{uuid.uuid4().hex[:8]}")
     finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        print(output[-4000:])
+        stop_worker(worker)
     assert answered.returncode == 0, answered.stdout + answered.stderr
     assert "pong" in answered.stdout and node in answered.stdout
     assert missing.returncode != 0

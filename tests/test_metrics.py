@@ -21,6 +21,7 @@ from claims.clients import client_create
 from claims.models import Article, WebhookDelivery
 from config.celery import app as celery_app
 from tests.conftest import require
+from tests.test_pipeline_services import stop_worker
 from tests.test_webhooks import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -404,13 +405,7 @@ def test_counts_made_by_a_worker_process_are_read_by_the_web_process(client, set
         samples = scrape(client)
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        print(output[-4000:])
+        stop_worker(worker)
         from config.celery import STAGES, queue_for
 
         with celery_app.connection_for_write() as conn:

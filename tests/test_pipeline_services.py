@@ -47,6 +47,17 @@ def services_required():
         require(False, f"the broker at {settings.CELERY_BROKER_URL} is unreachable: {exc}")
 
 
+def stop_worker(process: subprocess.Popen) -> None:
+    """Stop a worker started by a test, and print the end of its log for a failure's report."""
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    print(output[-4000:])
+
+
 @pytest.fixture
 def worker_factory(services_required):
     """Starts real worker processes on queues of this test's own (one per stage, named
@@ -80,13 +91,7 @@ def worker_factory(services_required):
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
         for process in processes:
-            process.terminate()
-            try:
-                output, _ = process.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                output, _ = process.communicate()
-            print(output[-4000:])
+            stop_worker(process)
         with celery_app.connection_for_write() as conn:
             for stage in STAGES:
                 conn.default_channel.queue_delete(queue_for(stage, base=queue))
