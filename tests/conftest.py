@@ -61,3 +61,16 @@ def empty_cache():
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def server(settings):
+    """A web server of the test's own on 127.0.0.1 (tests/httpserver.py), the one host the
+    fetcher may reach although private, with short timeouts."""
+    from tests.httpserver import LocalServer
+
+    with LocalServer() as local:
+        settings.CLAIMTRACK_FETCH_ALLOW_HOSTS = [local.host]
+        settings.CLAIMTRACK_FETCH_TOTAL_TIMEOUT = 2
+        settings.CLAIMTRACK_FETCH_READ_TIMEOUT = 1
+        yield local

@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 
 from claims import feeds
 from claims.models import Article, ArticleFetch, FactCheck, Feed, FeedEntry
-from tests.httpserver import LocalServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,14 +30,6 @@ def page(*blocks: str) -> str:
                       for block in blocks)
     return (f"<!doctype html><html><head><title>Fact check</title>{scripts}</head>"
             "<body><p>Our verdict.</p></body></html>")
-
-
-@pytest.fixture
-def server(settings):
-    with LocalServer() as local:
-        settings.CLAIMTRACK_FETCH_ALLOW_HOSTS = [local.host]
-        settings.CLAIMTRACK_FETCH_TOTAL_TIMEOUT = 2
-        yield local
 
 
 def test_a_page_with_two_claimreviews_one_in_a_graph_gives_two_factchecks(server):

@@ -77,15 +77,6 @@ def conditional(body: str, etag: str = '"v1"', content_type: str = "application/
 
 
 @pytest.fixture
-def server(settings):
-    with LocalServer() as local:
-        settings.CLAIMTRACK_FETCH_ALLOW_HOSTS = [local.host]
-        settings.CLAIMTRACK_FETCH_TOTAL_TIMEOUT = 2
-        settings.CLAIMTRACK_FETCH_READ_TIMEOUT = 1
-        yield local
-
-
-@pytest.fixture
 def other():
     with LocalServer() as local:
         local.route("/x", story_page(0))

@@ -34,15 +34,6 @@ def page(title: str, body: str = STORY, head: str = "") -> str:
 
 
 @pytest.fixture
-def server(settings):
-    with LocalServer() as local:
-        settings.CLAIMTRACK_FETCH_ALLOW_HOSTS = [local.host]
-        settings.CLAIMTRACK_FETCH_TOTAL_TIMEOUT = 2
-        settings.CLAIMTRACK_FETCH_READ_TIMEOUT = 1
-        yield local
-
-
-@pytest.fixture
 def other():
     """A second server, on another port of 127.0.0.1 that no setting allows."""
     with LocalServer() as local:

@@ -21,7 +21,7 @@ from claims.clients import client_create
 from claims.models import Article, WebhookDelivery
 from config.celery import app as celery_app
 from tests.conftest import require
-from tests.test_pipeline_services import stop_worker
+from tests.test_pipeline_services import database_url_of_test_db, stop_worker
 from tests.test_webhooks import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -351,16 +351,6 @@ def test_the_broker_source_is_down_when_the_broker_is(client):
     assert 'claimtrack_metrics_source_up{source="database"} 1.0' in body
     assert "claimtrack_queue_length" not in body
     assert value(samples, "claimtrack_metrics_source_up", source="broker") == 1
-
-
-def database_url_of_test_db() -> str:
-    from urllib.parse import quote
-
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.services
