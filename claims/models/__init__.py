@@ -16,6 +16,7 @@ from claims.models.claims import (
     VerdictVersion,
 )
 from claims.models.clients import ApiClient, WebhookDelivery, WebhookEndpoint
+from claims.models.conversation import COMMENT_MAX, Comment, DeskProfile, Notification
 from claims.models.feeds import ArticleFetch, Feed, FeedEntry
 from claims.models.library import FactCheck
 from claims.models.propositions import (
@@ -29,7 +30,7 @@ from claims.models.propositions import (
 )
 
 __all__ = [
-    "CLAIMREVIEW_BEST", "CLAIMREVIEW_RATINGS", "CLAIMREVIEW_WORST", "MEMBERSHIP_LOCK_KEY",
+    "CLAIMREVIEW_BEST", "COMMENT_MAX", "Comment", "DeskProfile", "Notification", "CLAIMREVIEW_RATINGS", "CLAIMREVIEW_WORST", "MEMBERSHIP_LOCK_KEY",
     "OPPOSITE_VERDICT", "ApiClient", "Article", "ArticleFetch", "Claim", "ClaimLink", "ClaimLinkQuerySet",
     "ClaimQuerySet", "Claimant", "Evidence", "FactCheck", "Feed", "FeedEntry", "Proposition", "PropositionQuerySet",
     "ReviewEvent", "Source", "TermStat", "Verdict", "VerdictVersion", "WebhookDelivery", "WebhookEndpoint",

@@ -58,10 +58,12 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(kind__in=Claim.MATCHABLE_KINDS)
 
     def touched(self):
-        """Claims an editor has acted on (a status past new, or a review trail): re-extraction
-        keeps them."""
+        """Claims an editor has acted on (a status past new, a review trail, or the desk's
+        comments): re-extraction keeps them."""
         return self.filter(~Q(status=Claim.Status.NEW)
-                           | Q(pk__in=ReviewEvent.objects.values("claim_id")))
+                           | Q(pk__in=ReviewEvent.objects.values("claim_id"))
+                           | Q(pk__in=apps.get_model("claims", "Comment").objects
+                               .filter(claim__isnull=False).values("claim_id")))
 
     def in_proposition(self, proposition_id: int):
         """Members of the proposition by a link not rejected."""

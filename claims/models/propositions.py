@@ -23,10 +23,12 @@ class PropositionQuerySet(models.QuerySet):
 
     def prune(self) -> int:
         """Delete those of these propositions that have no member left, unless an editor
-        has worked on one (locked). Returns how many went."""
+        has worked on one (locked) or the desk discussed it (comments). Returns how many
+        went."""
         with transaction.atomic(using=self.db):
             self.lock_membership()  # a claim joining one of them meanwhile keeps it
-            deleted, _ = self.filter(locked=False, links__isnull=True).delete()
+            deleted, _ = (self.filter(locked=False, links__isnull=True)
+                          .exclude(comments__isnull=False).delete())
         return deleted
 
 
