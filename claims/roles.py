@@ -43,6 +43,9 @@ _FACT_CHECKER = [
     "claims.delete_evidence", "claims.view_reviewevent", "claims.view_verdictversion",
     "claims.view_factcheck", "claims.view_proposition", "claims.view_claimlink",
     "claims.change_claimlink", "claims.view_dashboard", "claims.edit_claim",
+    # The desk's conversation (claims/comments.py); reporters have none of it, so a review
+    # in progress cannot be read through comments.
+    "claims.view_comment", "claims.add_comment",
 ]
 # Editors approve, publish, send back, dismiss and correct; they also run the desk's work:
 # articles (re-run extraction), propositions (merge, split), assignments.

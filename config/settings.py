@@ -376,6 +376,27 @@ CELERY_BEAT_SCHEDULE["feeds-poll"] = {"task": "claims.tasks.feeds_poll_due_task"
 CELERY_BEAT_SCHEDULE["fetches-sweep"] = {"task": "claims.tasks.fetches_sweep_task",
                                          "schedule": CLAIMTRACK_SWEEP_INTERVAL}
 
+# --- Desk notifications -----------------------------------------------------------------------
+# E-mail for those who chose it (claims/notifications.py). The console backend prints mails to
+# the log: the demo needs no mail server. SMTP: EMAIL_BACKEND=
+# django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Mail goes out after the desk's change commits, inside the request: a mail server that does
+# not answer holds the page for at most this many seconds (then the failure is logged).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "claimtrack@localhost")
+# The address the desk reaches this site at, for links in e-mails (e.g.
+# https://claims.example.org); empty: mails carry the path alone.
+CLAIMTRACK_PUBLIC_URL = env_str("CLAIMTRACK_PUBLIC_URL", "").strip()
+if CLAIMTRACK_PUBLIC_URL and not CLAIMTRACK_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"CLAIMTRACK_PUBLIC_URL={CLAIMTRACK_PUBLIC_URL!r} must start with https:// or http://.")
+
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").strip().upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

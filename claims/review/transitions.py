@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from claims.matching import claims_priority_refresh
-from claims.models import Claim, ReviewEvent, Verdict, VerdictVersion
+from claims.models import Claim, Notification, ReviewEvent, Verdict, VerdictVersion
+from claims.notifications import desk_members_with, notifications_settle, notify
 from claims.review.rules import (
     TRANSITIONS,
     Incomplete,
@@ -23,6 +25,12 @@ from claims.review.rules import (
 )
 from claims.webhooks import claim_event
 
+Kind = Notification.Kind
+
+
+def _quoted(claim: Claim) -> str:
+    return f"“{Truncator(claim.text).chars(80)}”"
+
 
 @transaction.atomic
 def claim_take(*, claim, user, expected_version: int | None = None) -> Claim:
@@ -32,10 +40,13 @@ def claim_take(*, claim, user, expected_version: int | None = None) -> Claim:
     before = claim.status
     previous = claim.assigned_to
     claim.status, claim.assigned_to = Status.IN_REVIEW, user
-    return _save(claim, user=user, transition="take", from_status=before,
-                 fields=["status", "assigned_to"], action=ReviewEvent.Action.ASSIGN,
-                 note=f"Taken over from {previous}." if previous else "",
-                 data={"assigned_to": user.pk})
+    claim = _save(claim, user=user, transition="take", from_status=before,
+                  fields=["status", "assigned_to"], action=ReviewEvent.Action.ASSIGN,
+                  note=f"Taken over from {previous}." if previous else "",
+                  data={"assigned_to": user.pk})
+    notify(recipients=[previous], kind=Kind.TAKEN_OVER, actor=user, claim=claim,
+           text=f"{user} took over your review of {_quoted(claim)}.")
+    return claim
 
 
 @transaction.atomic
@@ -48,11 +59,17 @@ def claim_assign(*, claim, user, assignee, expected_version: int | None = None) 
         raise WrongState(f"Cannot assign a claim that is {claim.get_status_display().lower()}.")
     if not (assignee.is_active and assignee.has_perm("claims.propose_verdict")):
         raise NotAllowed(f"{assignee} is not a fact-checker.")
-    before = claim.status
+    before, previous = claim.status, claim.assigned_to
     claim.status, claim.assigned_to = Status.IN_REVIEW, assignee
-    return _save(claim, user=user, transition="assign", from_status=before,
-                 fields=["status", "assigned_to"], action=ReviewEvent.Action.ASSIGN,
-                 data={"assigned_to": assignee.pk})
+    claim = _save(claim, user=user, transition="assign", from_status=before,
+                  fields=["status", "assigned_to"], action=ReviewEvent.Action.ASSIGN,
+                  data={"assigned_to": assignee.pk})
+    notify(recipients=[assignee], kind=Kind.ASSIGNED, actor=user, claim=claim,
+           text=f"{user} assigned {_quoted(claim)} to you.")
+    if previous is not None and previous.pk != assignee.pk:
+        notify(recipients=[previous], kind=Kind.TAKEN_OVER, actor=user, claim=claim,
+               text=f"{user} gave your review of {_quoted(claim)} to {assignee}.")
+    return claim
 
 
 
@@ -87,9 +104,15 @@ def claim_submit(*, claim, user, verdict: str, rationale: str,
     before = claim.status
     claim.status, claim.verdict, claim.rationale = Status.AWAITING_APPROVAL, verdict, rationale
     claim.proposed_by, claim.proposed_at = user, timezone.now()
-    return _save(claim, user=user, transition="submit", from_status=before,
-                 fields=["status", "verdict", "rationale", "proposed_by", "proposed_at"],
-                 data={"verdict": verdict}, action=ReviewEvent.Action.VERDICT)
+    claim = _save(claim, user=user, transition="submit", from_status=before,
+                  fields=["status", "verdict", "rationale", "proposed_by", "proposed_at"],
+                  data={"verdict": verdict}, action=ReviewEvent.Action.VERDICT)
+    # Every editor who may publish it; not the proposer (four eyes), who is the actor.
+    notify(recipients=desk_members_with(TRANSITIONS["publish"].permission),
+           kind=Kind.APPROVAL_NEEDED, actor=user, claim=claim,
+           text=f"{user} proposes “{claim.get_verdict_display()}” for {_quoted(claim)}: "
+                "it awaits your approval.")
+    return claim
 
 
 @transaction.atomic
@@ -107,6 +130,7 @@ def claim_publish(*, claim, user, expected_version: int | None = None) -> Claim:
     claim = _save(claim, user=user, transition="publish", from_status=before,
                   fields=["status", "published_at"], data={"verdict": claim.verdict})
     claim_event(claim_id=claim.pk, event="claim.published")  # sent once this commits
+    notifications_settle(claim=claim)  # nobody else is asked to approve it any more
     return claim
 
 
@@ -119,8 +143,12 @@ def claim_send_back(*, claim, user, note: str, expected_version: int | None = No
     before = claim.status
     claim.status = Status.IN_REVIEW
     claim.assigned_to_id = claim.proposed_by_id or claim.assigned_to_id
-    return _save(claim, user=user, transition="send_back", from_status=before, note=note,
-                 fields=["status", "assigned_to"])
+    claim = _save(claim, user=user, transition="send_back", from_status=before, note=note,
+                  fields=["status", "assigned_to"])
+    notifications_settle(claim=claim)
+    notify(recipients=[claim.proposed_by], kind=Kind.SENT_BACK, actor=user, claim=claim,
+           text=f"{user} sent back your verdict on {_quoted(claim)}: {note}")
+    return claim
 
 
 @transaction.atomic
@@ -131,8 +159,10 @@ def claim_dismiss(*, claim, user, reason: str, expected_version: int | None = No
     reason = _note(reason, required=True, what="dismissing")
     before = claim.status
     claim.status = Status.DISMISSED
-    return _save(claim, user=user, transition="dismiss", from_status=before, note=reason,
-                 fields=["status"])
+    claim = _save(claim, user=user, transition="dismiss", from_status=before, note=reason,
+                  fields=["status"])
+    notifications_settle(claim=claim)
+    return claim
 
 
 @transaction.atomic
@@ -172,9 +202,15 @@ def claim_correct(*, claim, user, verdict: str, rationale: str, note: str,
     claim.correction_verdict, claim.correction_rationale = verdict, rationale
     claim.correction_note, claim.correction_proposed_by = note, user
     claim.correction_proposed_at = timezone.now()
-    return _save(claim, user=user, transition="correct", from_status=claim.status, note=note,
-                 fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
-                 data={"from_verdict": claim.verdict, "verdict": verdict}, public=False)
+    claim = _save(claim, user=user, transition="correct", from_status=claim.status, note=note,
+                  fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
+                  data={"from_verdict": claim.verdict, "verdict": verdict}, public=False)
+    notify(recipients=desk_members_with(TRANSITIONS["approve_correction"].permission),
+           kind=Kind.APPROVAL_NEEDED, actor=user, claim=claim,
+           text=f"{user} proposes a correction of {_quoted(claim)} (to "
+                f"“{claim.get_correction_verdict_display()}”): it awaits another editor's "
+                "approval.")
+    return claim
 
 
 @transaction.atomic
@@ -202,6 +238,7 @@ def claim_correction_approve(*, claim, user, expected_version: int | None = None
                   action=ReviewEvent.Action.CORRECTION,
                   data={"from_verdict": previous, "verdict": verdict})
     claim_event(claim_id=claim.pk, event="claim.corrected")  # sent once this commits
+    notifications_settle(claim=claim)
     return claim
 
 
@@ -217,9 +254,11 @@ def claim_correction_discard(*, claim, user, note: str,
                "note": claim.correction_note,
                "proposed_by": claim.correction_proposed_by_id}
     _correction_clear(claim)
-    return _save(claim, user=user, transition="discard_correction", from_status=claim.status,
-                 note=note, fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
-                 data={"discarded": dropped}, public=False)
+    claim = _save(claim, user=user, transition="discard_correction", from_status=claim.status,
+                  note=note, fields=CORRECTION_FIELDS, action=ReviewEvent.Action.CORRECTION,
+                  data={"discarded": dropped}, public=False)
+    notifications_settle(claim=claim)
+    return claim
 
 
 @transaction.atomic
