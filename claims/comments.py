@@ -97,7 +97,8 @@ def comment_add(*, user, body: str, claim: Claim | None = None,
     if not may_comment(user, claim=claim, proposition=proposition):
         raise NotAllowed("You may not comment here (your role does not include the desk's "
                          "conversation).")
-    body = (body or "").strip()
+    # Browsers send a textarea's line breaks as CRLF: counted as one character, as typed.
+    body = (body or "").replace("\r\n", "\n").strip()
     if not body:
         raise Incomplete("Write something before posting the comment.")
     if len(body) > COMMENT_MAX:

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import desk, extraction, review
+from claims.admin import conversation
 from claims.admin.common import CONTEXT_CHARS, fragment
 from claims.admin.filters import (
     AssignmentFilter,
@@ -87,6 +88,7 @@ class ClaimAdmin(admin.ModelAdmin):
         return [
             path("dashboard/", self.admin_site.admin_view(self.dashboard_view),
                  name="claims_dashboard"),
+            *conversation.claim_urls(self),  # comments, notification settings
             *super().get_urls(),
         ]
 

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import propositions, review
+from claims.admin import conversation
 from claims.admin.common import fragment
 from claims.forms import PropositionRatingForm
 from claims.models import (
@@ -53,6 +54,7 @@ class PropositionAdmin(admin.ModelAdmin):
         return [
             path("<int:object_id>/rate/", self.admin_site.admin_view(self.rate_view),
                  name="claims_proposition_rate"),
+            *conversation.proposition_urls(self),  # comments
             *super().get_urls(),
         ]
 
