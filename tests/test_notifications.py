@@ -1,0 +1,270 @@
+"""Notifications: each kind reaches the right person and never the actor, each person's
+choices hold (in the app, by e-mail), approval requests settle once the work is done, and a
+mail server that fails costs nobody their change."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from claims import notifications, review
+from claims.models import Claim, DeskProfile, Notification
+from claims.roles import ADMIN, EDITOR, FACT_CHECKER, REPORTER
+from tests.factories import ClaimFactory, desk_user, publish_claim
+
+pytestmark = pytest.mark.django_db
+K = Notification.Kind
+
+
+@pytest.fixture
+def desk(db):
+    return {name: desk_user(name, role, email=f"{name}@desk.example") for name, role in [
+        ("rita", REPORTER), ("fiona", FACT_CHECKER), ("felix", FACT_CHECKER),
+        ("edith", EDITOR), ("eric", EDITOR), ("ada", ADMIN)]}
+
+
+@pytest.fixture
+def claim(db):
+    return ClaimFactory()
+
+
+def told(kind, claim=None):
+    rows = Notification.objects.filter(kind=kind)
+    if claim is not None:
+        rows = rows.filter(claim=claim)
+    return sorted(rows.values_list("recipient__username", flat=True))
+
+
+def submitted(claim, desk, checker="fiona"):
+    review.claim_take(claim=claim, user=desk[checker])
+    review.evidence_add(claim=claim, user=desk[checker], url="https://records.example.org/x",
+                        note="log", stance="refutes")
+    return review.claim_submit(claim=claim, user=desk[checker], verdict="false",
+                               rationale="The log says otherwise.")
+
+
+def test_an_assignment_tells_the_assignee_not_the_editor(desk, claim,
+                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    note = Notification.objects.get()
+    assert (note.recipient, note.kind, note.actor, note.claim) == (
+        desk["fiona"], K.ASSIGNED, desk["edith"], claim)
+    assert "edith assigned" in note.text
+    assert mail.outbox == []  # e-mail is each person's choice, off until chosen
+
+
+def test_assigning_to_yourself_tells_nobody(desk, claim):
+    review.claim_assign(claim=claim, user=desk["ada"], assignee=desk["ada"])
+    assert not Notification.objects.exists()
+
+
+def test_a_take_over_tells_the_previous_reviewer_who_took_it(desk, claim):
+    review.claim_take(claim=claim, user=desk["fiona"])
+    assert not Notification.objects.exists()  # a free claim: nobody to tell
+    review.claim_take(claim=claim, user=desk["edith"], take_over=True)
+    note = Notification.objects.get()
+    assert note.recipient == desk["fiona"] and note.kind == K.TAKEN_OVER
+    assert "edith took over your review" in note.text
+
+
+def test_a_reassignment_tells_the_new_and_the_previous_reviewer(desk, claim):
+    review.claim_take(claim=claim, user=desk["fiona"])
+    review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["felix"])
+    assert told(K.ASSIGNED) == ["felix"]
+    assert told(K.TAKEN_OVER) == ["fiona"]
+    assert "to felix" in Notification.objects.get(kind=K.TAKEN_OVER).text
+
+
+def test_a_submission_asks_every_editor_who_may_publish_it(desk, claim):
+    submitted(claim, desk)
+    assert told(K.APPROVAL_NEEDED) == ["ada", "edith", "eric"]
+    assert "“False”" in Notification.objects.filter(kind=K.APPROVAL_NEEDED).first().text
+
+
+def test_an_editors_own_submission_does_not_ask_them(desk, claim):
+    submitted(claim, desk, checker="edith")
+    assert told(K.APPROVAL_NEEDED) == ["ada", "eric"]
+
+
+def test_a_send_back_tells_the_proposer_with_the_note(desk, claim):
+    submitted(claim, desk)
+    review.claim_send_back(claim=claim, user=desk["edith"], note="Cite the harbour log.")
+    note = Notification.objects.get(kind=K.SENT_BACK)
+    assert note.recipient == desk["fiona"] and note.text.endswith("Cite the harbour log.")
+
+
+@pytest.mark.parametrize("finish", ["publish", "send_back", "dismiss"])
+def test_approval_requests_are_settled_when_the_claim_leaves_awaiting_approval(
+        desk, claim, finish):
+    submitted(claim, desk)
+    assert Notification.objects.filter(kind=K.APPROVAL_NEEDED, read_at__isnull=True).count() == 3
+    if finish == "publish":
+        review.claim_publish(claim=claim, user=desk["eric"])
+    elif finish == "send_back":
+        review.claim_send_back(claim=claim, user=desk["eric"], note="More sources.")
+    else:
+        review.claim_dismiss(claim=claim, user=desk["eric"], reason="Not checkable.")
+    assert not Notification.objects.filter(kind=K.APPROVAL_NEEDED, read_at__isnull=True).exists()
+
+
+def test_settling_leaves_other_claims_and_kinds_unread(desk, claim):
+    other = ClaimFactory()
+    submitted(claim, desk)
+    submitted(other, desk, checker="felix")
+    review.claim_send_back(claim=claim, user=desk["edith"], note="More sources.")
+    assert told(K.APPROVAL_NEEDED, other) == ["ada", "edith", "eric"]
+    assert Notification.objects.filter(claim=other, read_at__isnull=True).count() == 3
+    assert Notification.objects.get(kind=K.SENT_BACK).read_at is None
+
+
+def test_a_correction_asks_the_other_editors_and_settles_when_decided(desk, claim):
+    publish_claim(claim, checker=desk["fiona"], editor=desk["edith"])
+    review.claim_correct(claim=claim, user=desk["edith"], verdict="misleading",
+                         rationale="Half the ships were ferries.", note="New log.")
+    asked = Notification.objects.filter(kind=K.APPROVAL_NEEDED, read_at__isnull=True)
+    assert sorted(asked.values_list("recipient__username", flat=True)) == ["ada", "eric"]
+    assert all("correction" in text for text in asked.values_list("text", flat=True))
+    review.claim_correction_approve(claim=claim, user=desk["eric"])
+    assert not asked.exists()
+
+
+def test_a_discarded_correction_settles_its_requests(desk, claim):
+    publish_claim(claim, checker=desk["fiona"], editor=desk["edith"])
+    review.claim_correct(claim=claim, user=desk["edith"], verdict="misleading",
+                         rationale="Half the ships were ferries.", note="New log.")
+    review.claim_correction_discard(claim=claim, user=desk["edith"], note="Wrong log.")
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_a_refused_transition_leaves_no_notification(desk, claim):
+    submitted(claim, desk)
+    Notification.objects.all().delete()
+    with pytest.raises(review.NotAllowed):
+        review.claim_publish(claim=claim, user=desk["fiona"])
+    with pytest.raises(review.Incomplete):
+        review.claim_send_back(claim=claim, user=desk["edith"], note="")
+    assert not Notification.objects.exists()
+
+
+# --- each person's choices ------------------------------------------------------------------
+
+
+def test_in_app_off_means_no_row(desk, claim):
+    notifications.desk_profile_update(user=desk["fiona"], in_app=[], by_email=[])
+    review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    assert not Notification.objects.exists()
+
+
+def test_e_mail_on_sends_one_mail_after_commit(desk, claim, django_capture_on_commit_callbacks):
+    notifications.desk_profile_update(user=desk["fiona"], in_app=[K.ASSIGNED],
+                                      by_email=[K.ASSIGNED])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    assert mail.outbox == []  # nothing leaves before the change is committed
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["fiona@desk.example"] and "Assigned to you" in message.subject
+    assert reverse("admin:claims_claim_change", args=[claim.pk]) in message.body
+    assert Notification.objects.get().emailed_at is not None
+
+
+def test_e_mail_only_sends_a_mail_and_writes_no_row(desk, claim,
+                                                    django_capture_on_commit_callbacks):
+    notifications.desk_profile_update(user=desk["fiona"], in_app=[], by_email=[K.ASSIGNED])
+    with django_capture_on_commit_callbacks(execute=True):
+        review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    assert len(mail.outbox) == 1 and not Notification.objects.exists()
+
+
+def test_no_address_no_mail(desk, claim, django_capture_on_commit_callbacks):
+    desk["fiona"].email = ""
+    desk["fiona"].save()
+    notifications.desk_profile_update(user=desk["fiona"], in_app=[K.ASSIGNED],
+                                      by_email=[K.ASSIGNED])
+    with django_capture_on_commit_callbacks(execute=True):
+        review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    assert mail.outbox == [] and Notification.objects.count() == 1
+
+
+def test_links_in_mails_use_the_public_address(desk, claim, settings,
+                                              django_capture_on_commit_callbacks):
+    settings.CLAIMTRACK_PUBLIC_URL = "https://claims.example.org/"
+    notifications.desk_profile_update(user=desk["fiona"], in_app=[], by_email=[K.ASSIGNED])
+    with django_capture_on_commit_callbacks(execute=True):
+        review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    assert f"https://claims.example.org/admin/claims/claim/{claim.pk}/change/" in \
+        mail.outbox[0].body
+
+
+def test_a_failing_mail_server_is_logged_and_the_change_stands(
+        desk, claim, settings, caplog, django_capture_on_commit_callbacks, monkeypatch):
+    def refuse(self, messages):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    notifications.desk_profile_update(user=desk["fiona"], in_app=[K.ASSIGNED],
+                                      by_email=[K.ASSIGNED])
+    with django_capture_on_commit_callbacks(execute=True):
+        review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    claim.refresh_from_db()
+    assert claim.assigned_to == desk["fiona"] and claim.status == Claim.Status.IN_REVIEW
+    assert "notification e-mail" in caplog.text
+    assert Notification.objects.get().emailed_at is None
+
+
+def test_unknown_kinds_are_refused():
+    user = desk_user("someone", EDITOR)
+    with pytest.raises(ValueError, match="nonsense"):
+        notifications.desk_profile_update(user=user, in_app=["nonsense"], by_email=[])
+
+
+def test_mark_read_touches_only_ones_own(desk, claim):
+    review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    submitted(ClaimFactory(), desk, checker="felix")
+    mine = Notification.objects.get(recipient=desk["fiona"])
+    others = Notification.objects.exclude(recipient=desk["fiona"])
+    assert notifications.notifications_mark_read(
+        user=desk["fiona"], ids=[mine.pk, *others.values_list("pk", flat=True)]) == 1
+    assert not others.filter(read_at__isnull=False).exists()
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+
+
+def test_mark_all_read(desk, claim):
+    review.claim_assign(claim=claim, user=desk["edith"], assignee=desk["fiona"])
+    review.claim_assign(claim=ClaimFactory(), user=desk["edith"], assignee=desk["fiona"])
+    assert notifications.notifications_mark_read(user=desk["fiona"]) == 2
+    assert notifications.notifications_mark_read(user=desk["fiona"]) == 0
+
+
+# --- the settings page ----------------------------------------------------------------------
+
+
+def test_each_person_chooses_on_the_settings_page(desk):
+    client = Client()
+    client.force_login(desk["fiona"])
+    url = reverse("admin:claims_notification_settings")
+    html = client.get(url).content.decode()
+    assert "fiona@desk.example" in html and 'value="mention"' in html
+    response = client.post(url, {"in_app": [K.MENTION, K.SENT_BACK], "by_email": [K.SENT_BACK]})
+    assert response.status_code == 302
+    profile = DeskProfile.objects.get(user=desk["fiona"])
+    assert profile.in_app == sorted([K.MENTION, K.SENT_BACK])
+    assert profile.by_email == [K.SENT_BACK]
+
+
+def test_the_settings_page_refuses_unknown_kinds_and_keeps_the_old_choice(desk):
+    client = Client()
+    client.force_login(desk["fiona"])
+    client.post(reverse("admin:claims_notification_settings"), {"in_app": ["everything"]})
+    assert notifications.desk_profile_for(desk["fiona"]).in_app == list(K.values)
+
+
+def test_the_settings_page_is_for_signed_in_staff_only(desk):
+    response = Client().get(reverse("admin:claims_notification_settings"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
