@@ -120,3 +120,114 @@ def test_migrate_creates_the_roles():
     from django.contrib.auth.models import Group
 
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
+
+
+# --- the desk's conversation: each role × read the comments, post one, be mentioned ---------
+
+PERSONAS = [*ROLES, "anonymous"]
+# role → (reads the comments on a claim page, may post one, may be mentioned)
+CONVERSATION = {
+    REPORTER: (False, False, False),
+    FACT_CHECKER: (True, True, True),
+    EDITOR: (True, True, True),
+    ADMIN: (True, True, True),
+    "anonymous": (False, False, False),
+}
+MARKER = "kumquat-7c1e"  # in comments only: no claim, article or verdict contains it
+
+
+def desk_client(persona) -> Client:
+    return Client() if persona == "anonymous" else client_for(persona)
+
+
+@pytest.fixture
+def discussed(db):
+    """A claim in review with a comment by its fact-checker carrying the marker."""
+    from claims import comments, review
+    from tests.factories import desk_user
+
+    checker = desk_user("checker", FACT_CHECKER)
+    claim = review.claim_take(claim=ClaimFactory(), user=checker)
+    comments.comment_add(user=checker, claim=claim, body=f"{MARKER}: the log disagrees.")
+    return claim
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_desk_reads_comments_on_the_claim_page(persona, discussed):
+    response = desk_client(persona).get(reverse("admin:claims_claim_change",
+                                                args=[discussed.pk]))
+    reads = CONVERSATION[persona][0]
+    if persona == "anonymous":
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    else:
+        assert response.status_code == 200
+    html = response.content.decode()
+    assert (MARKER in html) == reads
+    assert ('id="comments"' in html) == reads
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_desk_posts_comments(persona, discussed):
+    from claims.models import Comment
+
+    response = desk_client(persona).post(
+        reverse("admin:claims_claim_comments", args=[discussed.pk]), {"body": "My two cents."})
+    posts = CONVERSATION[persona][1]
+    assert Comment.objects.filter(body="My two cents.").exists() == posts
+    expected = 302 if posts or persona == "anonymous" else 403
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_desk_can_be_mentioned(persona, discussed):
+    from claims import comments
+    from claims.models import Notification
+    from tests.factories import desk_user
+
+    name = "nobody-signed-in" if persona == "anonymous" else f"user-{persona}"
+    if persona != "anonymous":
+        client_for(persona)  # the user exists, in its role
+    comment = comments.comment_add(user=desk_user("editor-x", EDITOR), claim=discussed,
+                                   body=f"@{name} please look.")
+    mentionable = CONVERSATION[persona][2]
+    assert comment.mentions.filter(username=name).exists() == mentionable
+    assert Notification.objects.filter(recipient__username=name,
+                                       kind="mention").exists() == mentionable
+
+
+def test_no_api_answer_and_no_public_page_carries_a_comment():
+    """Comments on a published claim, on one in review and on a proposition: the marker is on
+    the desk's claim page and in no answer of the API (anonymous, token, staff session) nor
+    on the public page."""
+    from claims import comments, review
+    from claims.clients import client_create
+    from tests.factories import desk_user, publish_claim
+
+    checker, editor = desk_user("checker", FACT_CHECKER), desk_user("editor", EDITOR)
+    published = publish_claim(ClaimFactory(), checker=checker, editor=editor)
+    in_review = review.claim_take(claim=ClaimFactory(), user=checker)
+    proposition = Proposition.objects.create(text=published.text, first_claim=published)
+    ClaimLink.objects.create(claim=published, proposition=proposition, relation="supports",
+                             score=0.9, method="test")
+    for target in ({"claim": published}, {"claim": in_review}, {"proposition": proposition}):
+        comments.comment_add(user=checker, body=f"{MARKER} @editor", **target)
+
+    _, token = client_create(name="reader", scopes=["read"])
+    staff = Client()
+    staff.force_login(editor)
+    readers = {"anonymous": Client(), "token": Client(HTTP_AUTHORIZATION=f"Bearer {token}"),
+               "staff": staff}
+    paths = ["/api/v1/claims/", f"/api/v1/claims/{published.pk}/",
+             f"/api/v1/claims/{in_review.pk}/", f"/api/v1/claims/{published.pk}/claimreview/",
+             "/api/v1/claimreview/", f"/api/v1/claimreview/{published.pk}/",
+             "/api/v1/propositions/", f"/api/v1/propositions/{proposition.pk}/",
+             f"/claims/{published.pk}/"]
+    answered = 0
+    for who, client in readers.items():
+        for path in paths:
+            response = client.get(path)
+            assert MARKER not in response.content.decode(), (who, path)
+            answered += response.status_code == 200
+    assert answered >= 20  # the checks above read real answers, not just refusals
+    desk_page = staff.get(reverse("admin:claims_claim_change", args=[published.pk]))
+    assert MARKER in desk_page.content.decode()
