@@ -268,3 +268,15 @@ def test_the_settings_page_refuses_unknown_kinds_and_keeps_the_old_choice(desk):
 def test_the_settings_page_is_for_signed_in_staff_only(desk):
     response = Client().get(reverse("admin:claims_notification_settings"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("env, variable", [
+    ({"CLAIMTRACK_PUBLIC_URL": "claims.example.org"}, "CLAIMTRACK_PUBLIC_URL"),
+    ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
+    ({"EMAIL_USE_TLS": "perhaps"}, "EMAIL_USE_TLS"),
+])
+def test_bad_mail_settings_stop_the_start_naming_the_variable(env, variable):
+    from tests.test_settings import start_django
+
+    result = start_django(**env)
+    assert result.returncode != 0 and variable in result.stderr
