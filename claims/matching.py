@@ -539,13 +539,53 @@ def article_match_release(*, article_id: int, lease: datetime) -> bool:
 # The queue's order: check-worthiness (0..1) first, then reach and dispute. Each other outlet
 # carrying the claim adds 0.1 (up to 5), contradicting claims 0.25 each (up to 2), and a
 # reporter's flag 0.5 — so a flagged or widely disputed claim outranks a slightly more
-# check-worthy one nobody else carries.
+# check-worthy one nobody else carries. The weights are named once: the stored value
+# (PRIORITY) and the parts the queue shows (priority_parts) are both made of them.
+OUTLET_POINTS, OUTLETS_COUNTED = 0.1, 5
+CONTRADICTION_POINTS, CONTRADICTIONS_COUNTED = 0.25, 2
+FLAG_POINTS = 0.5
+
 PRIORITY = (
     Coalesce(F("checkworthiness"), Value(0.0))
-    + Value(0.1) * Least(F("corroborations"), Value(5))
-    + Value(0.25) * Least(F("contradictions"), Value(2))
-    + Case(When(flagged=True, then=Value(0.5)), default=Value(0.0), output_field=FloatField())
+    + Value(OUTLET_POINTS) * Least(F("corroborations"), Value(OUTLETS_COUNTED))
+    + Value(CONTRADICTION_POINTS) * Least(F("contradictions"), Value(CONTRADICTIONS_COUNTED))
+    + Case(When(flagged=True, then=Value(FLAG_POINTS)), default=Value(0.0),
+           output_field=FloatField())
 )
+
+PRIORITY_FORMULA = (
+    f"check-worthiness (0 to 1) + {OUTLET_POINTS:g} for each other outlet carrying the claim "
+    f"(up to {OUTLETS_COUNTED}) + {CONTRADICTION_POINTS:g} for each claim contradicting it "
+    f"(up to {CONTRADICTIONS_COUNTED}) + {FLAG_POINTS:g} if a reporter flagged it"
+)
+
+
+@dataclass(frozen=True)
+class PriorityPart:
+    """One term of a claim's priority: what it counts (``count`` of None for a score) and
+    the points it adds."""
+
+    name: str
+    count: int | None
+    points: float
+    counted: int | None = None  # the cap, when the count is over it
+
+
+def priority_parts(claim) -> list[PriorityPart]:
+    """The terms of ``claim.priority`` as PRIORITY computes them, from the same stored
+    counts; the points add up to the stored value. Terms that add nothing are left out,
+    except check-worthiness, which every claim has (0 when the engine gave none)."""
+    parts = [PriorityPart("check-worthiness", None, claim.checkworthiness or 0.0)]
+    for name, count, points, cap in (
+            ("outlets", claim.corroborations, OUTLET_POINTS, OUTLETS_COUNTED),
+            ("contradictions", claim.contradictions, CONTRADICTION_POINTS,
+             CONTRADICTIONS_COUNTED)):
+        if count:
+            parts.append(PriorityPart(name, count, points * min(count, cap),
+                                      cap if count > cap else None))
+    if claim.flagged:
+        parts.append(PriorityPart("flagged", None, FLAG_POINTS))
+    return parts
 
 
 def claims_priority_refresh(*, claim_ids) -> int:

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import extraction, ingestion
+from claims.admin.common import TrueSortAdmin
 from claims.errors import IngestError
 from claims.models import (
     Article,
@@ -19,7 +20,7 @@ from claims.models import (
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(TrueSortAdmin):
     list_display = ["name", "domain", "country", "article_count"]
     search_fields = ["name", "domain"]
 
@@ -97,7 +98,7 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(TrueSortAdmin):
     list_display = ["title", "source", "published_at", "state", "claim_count", "created_at"]
     list_filter = ["state", ("source", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["source"]

@@ -6,6 +6,7 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -13,9 +14,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from claims import desk, extraction, review
+from claims import desk, extraction, matching, review
 from claims.admin import conversation
-from claims.admin.common import CONTEXT_CHARS, fragment
+from claims.admin.common import CONTEXT_CHARS, TrueSortAdmin, fragment
 from claims.admin.filters import (
     AssignmentFilter,
     CorrectionFilter,
@@ -42,12 +43,14 @@ def _may(check, claim, user) -> bool:
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(TrueSortAdmin):
     """The review queue (ordered by priority) and the claim page where the review happens."""
 
     form = ClaimReviewForm
     change_form_template = "admin/claims/claim/change_form.html"
-    list_display = ["claim_text", "claimant_name", "kind", "signals", "status", "assigned_to",
+    # Priority comes right after the claim: it is the queue's order, and its column shows
+    # what it is made of.
+    list_display = ["claim_text", "signals", "claimant_name", "kind", "status", "assigned_to",
                     "source", "published"]
     list_filter = [
         "status", AssignmentFilter, CorrectionFilter, "kind", DenialsFilter, FactCheckedFilter,
@@ -60,6 +63,8 @@ class ClaimAdmin(admin.ModelAdmin):
     list_select_related = ["claimant", "article__source", "assigned_to"]
     search_fields = ["text", "claimant__name", "cue", "article__title"]
     date_hierarchy = "article__published_at"
+    # Led by the Priority column's field, so its arrow is the one marked (TrueSortAdmin);
+    # equal priorities, newest article first.
     ordering = ["-priority", "-article__published_at", "start"]
     list_per_page = 50
     actions = ["take_claims", "dismiss_claims", "flag_claims"]
@@ -81,8 +86,12 @@ class ClaimAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(was_checked=_factchecked())
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": "Review queue — highest priority "
-                                                 "first", **(extra_context or {})})
+        # The title names the order only while it holds: a click on a header re-sorts.
+        by_priority = ORDER_VAR not in request.GET
+        return super().changelist_view(request, {
+            "title": "Review queue — highest priority first" if by_priority
+            else "Review queue", "priority_formula": matching.PRIORITY_FORMULA,
+            **(extra_context or {})})
 
     def get_urls(self):
         return [
@@ -304,10 +313,14 @@ class ClaimAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<span title="{}">{}</span>', obj.claimant.role, obj.claimant.name)
 
-    @admin.display(description="Priority", ordering="-priority")
+    # "priority", not "-priority": Django reads a leading minus as "the other way round",
+    # so the arrow would point up over the highest-first order.
+    @admin.display(description="Priority", ordering="priority")
     def signals(self, obj):
-        """Why the claim is where it is in the queue."""
-        return fragment("signals", claim=obj)
+        """Why the claim is where it is in the queue: its priority and the parts it adds up
+        from."""
+        return fragment("signals", claim=obj, parts=matching.priority_parts(obj),
+                        formula=matching.PRIORITY_FORMULA)
 
     @admin.display(description="Source", ordering="article__source__name")
     def source(self, obj):

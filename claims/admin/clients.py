@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from claims import clients
+from claims.admin.common import TrueSortAdmin
 from claims.models import (
     ApiClient,
 )
@@ -33,7 +34,7 @@ class ApiClientForm(forms.ModelForm):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(TrueSortAdmin):
     """API consumers and submitters. A token is shown once, when made or rotated."""
 
     form = ApiClientForm

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import feeds, fetch
-from claims.admin.common import ReadOnlyAdmin
+from claims.admin.common import ReadOnlyAdmin, TrueSortAdmin
 from claims.models import ArticleFetch, Feed, FeedEntry
 
 
@@ -60,7 +60,7 @@ class ArticleFetchForm(forms.ModelForm):
 
 
 @admin.register(ArticleFetch)
-class ArticleFetchAdmin(admin.ModelAdmin):
+class ArticleFetchAdmin(TrueSortAdmin):
     list_display = ["url", "state", "short_reason", "article_link", "attempts", "created_at",
                     "finished_at"]
     list_filter = ["state"]
@@ -141,7 +141,7 @@ class FlaggedListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Feed)
-class FeedAdmin(admin.ModelAdmin):
+class FeedAdmin(TrueSortAdmin):
     list_display = ["__str__", "kind", "source", "active", "status", "last_polled_at",
                     "next_poll_at", "short_error", "entries_seen"]
     list_filter = [FlaggedListFilter, "active", "kind"]

@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 
 from claims import propositions, review
 from claims.admin import conversation
-from claims.admin.common import fragment
+from claims.admin.common import TrueSortAdmin, fragment
 from claims.forms import PropositionRatingForm
 from claims.models import (
     Claim,
@@ -36,7 +36,7 @@ def _reshape(model_admin, request, done: str, decide) -> None:
 
 
 @admin.register(Proposition)
-class PropositionAdmin(admin.ModelAdmin):
+class PropositionAdmin(TrueSortAdmin):
     list_display = ["proposition_text", "first_seen_at", "member_count", "contradiction_count",
                     "locked"]
     list_filter = ["locked"]
@@ -44,7 +44,8 @@ class PropositionAdmin(admin.ModelAdmin):
     actions = ["merge"]
     def get_ordering(self, request):
         # The stories carried by most claims first, then the newest (an annotation, so not
-        # the ``ordering`` attribute, which the admin checks against model fields).
+        # the ``ordering`` attribute, which the admin checks against model fields). The
+        # arrow is on "Members" (TrueSortAdmin), not on "First seen" from Meta.ordering.
         return ["-member_count", "-first_seen_at"]
     readonly_fields = ["text", "first_seen_at", "locked", "merged_into", "rate_link",
                        "timeline"]
@@ -153,7 +154,7 @@ class PropositionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClaimLink)
-class ClaimLinkAdmin(admin.ModelAdmin):
+class ClaimLinkAdmin(TrueSortAdmin):
     """Matching suggestions: editors confirm, reject, or split memberships off."""
 
     list_display = ["claim_short", "relation", "target", "score_display", "status", "decided_by"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils.text import Truncator
 
-from claims.admin.common import ReadOnlyAdmin
+from claims.admin.common import ReadOnlyAdmin, TrueSortAdmin
 from claims.models import (
     Claimant,
     FactCheck,
@@ -15,7 +15,7 @@ from claims.models import (
 
 
 @admin.register(Claimant)
-class ClaimantAdmin(admin.ModelAdmin):
+class ClaimantAdmin(TrueSortAdmin):
     list_display = ["name", "role", "family", "kind", "claim_count"]
     list_filter = ["kind"]
     search_fields = ["name", "role", "family", "key"]
@@ -34,16 +34,22 @@ class ReviewEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["claim", "actor"]
     raw_id_fields = ["claim"]
+    # The whole trail, newest first, as an audit log reads (Meta.ordering groups it by
+    # claim, for one claim's page): the arrow on "Created at" says so.
+    ordering = ["-created_at", "-id"]
 
 
 @admin.register(FactCheck)
-class FactCheckAdmin(admin.ModelAdmin):
+class FactCheckAdmin(TrueSortAdmin):
     list_display = ["claim_text", "claimant_name", "verdict", "publisher", "reviewed_on"]
     list_filter = ["origin", "publisher", "verdict"]
     search_fields = ["claim_reviewed", "title", "claimant_name", "external_id"]
     date_hierarchy = "reviewed_on"
     list_per_page = 50
     show_full_result_count = False  # the library holds tens of thousands of records
+    # Newest first under the arrow on "Reviewed on": records without a date go last (on
+    # PostgreSQL a descending order would put them first).
+    ordering = [F("reviewed_on").desc(nulls_last=True), "-id"]
     readonly_fields = ["external_id", "origin", "created_at", "updated_at", "raw"]
 
     @admin.display(description="Claim reviewed", ordering="claim_reviewed")
