@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from claims.models import Claim
 from claims.publishing import claim_review
+from claims.review.evidence import evidence_url_public
 
 # Inside <script>, only these could end the element or open markup: escaped as JSON \u
 # sequences, the data cannot break out whatever the claim's text holds.
@@ -30,4 +32,13 @@ def claim_page(request, pk: int):
         "claim": claim, "review": (review := claim_review(claim, request=request)),
         "review_jsonld": jsonld(review),
         "versions": claim.verdicts.all(),
+        # A source stored before private addresses were refused is not shown to readers.
+        "sources": [e for e in claim.evidence.all() if evidence_url_public(e.url)],
     })
+
+
+@require_safe
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every page the admin serves without a
+    ``<link rel=icon>``: the static file, under its (hashed, long-cached) static name."""
+    return redirect(static("claims/favicon.ico"))

@@ -316,7 +316,8 @@ def test_only_the_assigned_fact_checker_submits_or_adds_evidence(claim, people):
     # Nor can another fact-checker take it over; an editor can.
     with pytest.raises(review.NotAllowed, match="an editor can reassign"):
         review.claim_take(claim=claim, user=people["checker2"])
-    assert review.claim_take(claim=claim, user=people["editor"]).assigned_to == people["editor"]
+    assert review.claim_take(claim=claim, user=people["editor"],
+                             take_over=True).assigned_to == people["editor"]
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://files.example/x", "not a url",

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from claims import extraction, ingestion
@@ -161,8 +162,23 @@ class ArticleAdmin(TrueSortAdmin):
 
     @admin.display(description="Text")
     def text_block(self, obj):
+        """The article's text with each claim marked, linking to its page (escaped by
+        format_html). Where two claims overlap, the one starting first is marked; the other
+        is in the list of claims below."""
+        text, pieces, position = obj.text, [], 0
+        for pk, start, end, said in (obj.claims.order_by("start", "end")
+                                     .values_list("pk", "start", "end", "text")):
+            if start < position or not 0 <= start < end <= len(text):
+                continue
+            pieces.append(format_html("{}", text[position:start]))
+            pieces.append(format_html(
+                '<a href="{}" class="claim-span" title="{}"><mark>{}</mark></a>',
+                reverse("admin:claims_claim_change", args=[pk]),
+                Truncator(said).chars(200), text[start:end]))
+            position = end
+        pieces.append(format_html("{}", text[position:]))
         return format_html('<div style="white-space: pre-wrap; max-width: 60em">{}</div>',
-                           obj.text)
+                           mark_safe("".join(pieces)))  # noqa: S308 - each piece is escaped
 
     def delete_model(self, request, obj):
         extraction.articles_delete(articles=Article.objects.filter(pk=obj.pk))

@@ -1,5 +1,7 @@
 """The sources a fact-checker consults: added and removed by the claim's assignee while it
-is in review, http(s) addresses only (they are shown as links)."""
+is in review, public http(s) addresses only (they are shown as links, to the desk and to
+readers: one into the network the system or a reader runs in is refused, by the rule article
+URLs follow)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
+from claims.errors import InvalidArticle
 from claims.models import Claim, Evidence, ReviewEvent
 from claims.review.rules import (
     Incomplete,
@@ -18,8 +21,30 @@ from claims.review.rules import (
     _require_assignee,
     _save,
 )
+from claims.urlcheck import canonical_url
 
 _url = URLValidator(schemes=["http", "https"])
+
+
+def evidence_url_refusal(url: str) -> str:
+    """Why ``url`` may not be shown as a link ("" if it may): it must be a public http(s)
+    address, judged as an article's URL is (``urlcheck.canonical_url``: local names, private,
+    loopback and link-local addresses in any spelling, credentials), without a DNS lookup —
+    the address is shown, never fetched."""
+    try:
+        # The host first: "http://intranet/" is refused as private, not as malformed.
+        canonical_url(url)
+        _url(url)
+    except InvalidArticle as exc:
+        return f"{exc.message} Give the evidence as a public http:// or https:// address."
+    except ValidationError:
+        return "Give the evidence as a full http:// or https:// address."
+    return ""
+
+
+def evidence_url_public(url: str) -> bool:
+    """Whether a stored source may be shown as a link (rows saved before the rule may not)."""
+    return not evidence_url_refusal(url)
 
 
 def _may_research(claim: Claim, user) -> None:
@@ -38,10 +63,9 @@ def evidence_add(*, claim, user, url: str, note: str = "",
     claim = _lock(claim, expected_version)
     _may_research(claim, user)
     url = (url or "").strip()
-    try:
-        _url(url)
-    except ValidationError:
-        raise Incomplete("Give the evidence as a full http:// or https:// address.") from None
+    refusal = evidence_url_refusal(url)
+    if refusal:
+        raise Incomplete(refusal)
     if stance not in Evidence.Stance.values:
         raise Incomplete(f"{stance!r} is not a stance: supports, refutes or context.")
     evidence = Evidence.objects.create(claim=claim, url=url, stance=stance, added_by=user,

@@ -49,6 +49,10 @@ class PageInput:
 # Each transition's service, as the page calls it (version: the one to compare, or None).
 _SERVICES = {
     "take": lambda c, u, p, v: claim_take(claim=c, user=u, expected_version=v),
+    # The button naming the reviewer taken from; the version check makes sure it is still
+    # the one the page named.
+    "take_over": lambda c, u, p, v: claim_take(claim=c, user=u, take_over=True,
+                                               expected_version=v),
     "submit": lambda c, u, p, v: claim_submit(
         claim=c, user=u, verdict=p.verdict or "", rationale=p.rationale, expected_version=v),
     "publish": lambda c, u, p, v: claim_publish(claim=c, user=u, expected_version=v),
@@ -72,6 +76,7 @@ _SERVICES = {
 DONE = {
     "correct": "Correction proposed: it is published once another editor approves it.",
     "approve_correction": "Correction published: the claim shows the new verdict.",
+    "take_over": "Taken over: the claim is yours now.",
 }
 
 
@@ -100,7 +105,8 @@ def _link_decide(claim: Claim, user, value: str) -> str:
 @transaction.atomic
 def claim_page_submit(*, claim: Claim, user, page: PageInput, action: str = "",
                       link: str = "") -> str:
-    """One press on the claim page: ``action`` is a transition's name, "assign", or "" (save);
+    """One press on the claim page: ``action`` is a transition's name, "take_over" (take
+    from another reviewer), "assign", or "" (save);
     ``link`` a link decision, which saves the typed work too. Returns what the page says."""
     if action and action not in _SERVICES:
         raise ReviewError(f"Unknown action {action!r}.")
@@ -139,7 +145,8 @@ def claim_page_submit(*, claim: Claim, user, page: PageInput, action: str = "",
         if action == "assign":
             done.append(f"Assigned to {page.assignee}.")
         else:
-            done.append(DONE.get(action, f"{TRANSITIONS[action].label}: done."))
+            done.append(DONE[action] if action in DONE
+                        else f"{TRANSITIONS[action].label}: done.")
     if not done and version is not None:
         # Nothing asked: still tell a user whose page is out of date.
         current = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).first()

@@ -84,6 +84,14 @@ def _may_publish(claim: Claim, user) -> None:
                          "approve it.")
 
 
+def may_flag(claim: Claim, user) -> None:
+    """A reporter (or anyone with the permission) may ask the desk to check an open claim."""
+    if not user.has_perm("claims.flag_claim"):
+        raise NotAllowed("You may not flag claims.")
+    if claim.status in (Status.PUBLISHED, Status.DISMISSED):
+        raise WrongState(f"The claim is already {claim.get_status_display().lower()}.")
+
+
 def _may_correct(claim: Claim, user) -> None:
     if claim.correction_proposed_at is not None:
         raise WrongState(f"A correction by {claim.correction_proposed_by or 'another editor'} "
@@ -185,6 +193,18 @@ def available_transitions(claim: Claim, user) -> list[Transition]:
             continue
         found.append(transition)
     return found
+
+
+def four_eyes_waits(claim: Claim, user) -> list[str]:
+    """Why ``user``, whose role could publish or approve ``claim`` now, may not: they
+    proposed it. The page says so where the button would be."""
+    if (claim.status == Status.AWAITING_APPROVAL and claim.proposed_by_id == user.pk
+            and user.has_perm(TRANSITIONS["publish"].permission)):
+        return ["You proposed this verdict; another editor must approve it."]
+    if (claim.correction_proposed_at is not None and claim.correction_proposed_by_id == user.pk
+            and user.has_perm(TRANSITIONS["approve_correction"].permission)):
+        return ["You proposed this correction; another editor must approve it."]
+    return []
 
 
 def fact_checkers():

@@ -22,6 +22,7 @@ from claims.review.rules import (
     _note,
     _require_assignee,
     _save,
+    may_flag,
 )
 from claims.webhooks import claim_event
 
@@ -33,10 +34,16 @@ def _quoted(claim: Claim) -> str:
 
 
 @transaction.atomic
-def claim_take(*, claim, user, expected_version: int | None = None) -> Claim:
-    """Assign the claim to ``user`` (a fact-checker) and start the review."""
+def claim_take(*, claim, user, take_over: bool = False,
+               expected_version: int | None = None) -> Claim:
+    """Assign the claim to ``user`` (a fact-checker) and start the review. Taking it from
+    another reviewer needs ``take_over``: the page's button that names them, never a plain
+    "take" (or a bulk one) that replaces them unseen."""
     claim = _lock(claim, expected_version)
     _check(TRANSITIONS["take"], claim, user)
+    if claim.assigned_to_id is not None and not take_over:
+        raise NotAllowed(f"{claim.assigned_to} is reviewing this claim: to take it from them, "
+                         f"press “Take over from {claim.assigned_to}” on its page.")
     before = claim.status
     previous = claim.assigned_to
     claim.status, claim.assigned_to = Status.IN_REVIEW, user
@@ -231,10 +238,14 @@ def claim_correction_approve(*, claim, user, expected_version: int | None = None
         proposed_by=claim.correction_proposed_by, published_by=user, published_at=now,
         correction_note=note)
     previous = claim.verdict
+    # The corrected verdict is its proposer's: the claim names who proposed what it shows.
     claim.verdict, claim.rationale = verdict, rationale
+    claim.proposed_by = claim.correction_proposed_by
+    claim.proposed_at = claim.correction_proposed_at
     _correction_clear(claim)
     claim = _save(claim, user=user, transition="approve_correction", from_status=claim.status,
-                  fields=["verdict", "rationale", *CORRECTION_FIELDS],
+                  fields=["verdict", "rationale", "proposed_by", "proposed_at",
+                          *CORRECTION_FIELDS],
                   action=ReviewEvent.Action.CORRECTION,
                   data={"from_verdict": previous, "verdict": verdict})
     claim_event(claim_id=claim.pk, event="claim.corrected")  # sent once this commits
@@ -265,10 +276,7 @@ def claim_correction_discard(*, claim, user, note: str,
 def claim_flag(*, claim, user, note: str = "") -> Claim:
     """A reporter asks the desk to check a claim; it rises in the queue."""
     claim = _lock(claim, None)
-    if not user.has_perm("claims.flag_claim"):
-        raise NotAllowed("You may not flag claims.")
-    if claim.status in (Status.PUBLISHED, Status.DISMISSED):
-        raise WrongState(f"The claim is already {claim.get_status_display().lower()}.")
+    may_flag(claim, user)
     note = _note(note, required=False, what="")
     claim.flagged = True
     claim = _save(claim, user=user, transition="flag", from_status=claim.status, note=note,
