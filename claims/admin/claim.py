@@ -15,8 +15,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import desk, extraction, matching, review
-from claims.admin import conversation
 from claims.admin.common import CONTEXT_CHARS, TrueSortAdmin, fragment
+from claims.admin.conversation import claim_urls
 from claims.admin.filters import (
     AssignmentFilter,
     CorrectionFilter,
@@ -97,7 +97,7 @@ class ClaimAdmin(TrueSortAdmin):
         return [
             path("dashboard/", self.admin_site.admin_view(self.dashboard_view),
                  name="claims_dashboard"),
-            *conversation.claim_urls(self),  # comments, notification settings
+            *claim_urls(self),  # comments, notification settings
             *super().get_urls(),
         ]
 

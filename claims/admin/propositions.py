@@ -14,8 +14,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from claims import propositions, review
-from claims.admin import conversation
 from claims.admin.common import TrueSortAdmin, fragment
+from claims.admin.conversation import proposition_urls
 from claims.forms import PropositionRatingForm
 from claims.models import (
     Claim,
@@ -55,7 +55,7 @@ class PropositionAdmin(TrueSortAdmin):
         return [
             path("<int:object_id>/rate/", self.admin_site.admin_view(self.rate_view),
                  name="claims_proposition_rate"),
-            *conversation.proposition_urls(self),  # comments
+            *proposition_urls(self),  # comments
             *super().get_urls(),
         ]
 
