@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from claims import health
-from claims.public import claim_page
+from claims.public import claim_page, favicon
 
 admin.site.site_header = "Claimtrack"
 admin.site.site_title = "Claimtrack"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("api/v1/", include("claims.api.urls", namespace="api")),
     path("claims/<int:pk>/", claim_page, name="claim-public"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # Operations (docs/operations.md): probes and the Prometheus scrape.
     path("health/", health.health, name="health"),

@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -31,6 +32,8 @@ from claims.models import (
     ClaimLink,
     best_per_other,
 )
+from claims.review.evidence import evidence_url_public
+from claims.review.rules import four_eyes_waits, may_flag
 from claims.roles import REVIEW_READ
 
 
@@ -75,7 +78,7 @@ class ClaimAdmin(TrueSortAdmin):
 
     readonly_fields = [
         "statement", "proposition_text", "polarity", "as_extracted",
-        "evidence_list", "verdict_history", "trail", "in_context", "pending_correction", "supporting", "contradicting", "related_neutral", "previously_checked",
+        "evidence_list", "verdict_history", "trail", "public_page", "in_context", "pending_correction", "supporting", "contradicting", "related_neutral", "previously_checked",
         "signals",
         "review_state", "current_verdict", "claimant", "claimant_mention", "cue", "kind",
         "kind_cue_words", "negated", "hedged", "checkworthiness", "article_link", "text",
@@ -97,6 +100,8 @@ class ClaimAdmin(TrueSortAdmin):
         return [
             path("dashboard/", self.admin_site.admin_view(self.dashboard_view),
                  name="claims_dashboard"),
+            path("<int:pk>/flag/", self.admin_site.admin_view(self.flag_view),
+                 name="claims_claim_flag"),
             *claim_urls(self),  # comments, notification settings
             *super().get_urls(),
         ]
@@ -116,6 +121,26 @@ class ClaimAdmin(TrueSortAdmin):
                                 for claim, age in figures["oldest_new"]],
         })
 
+    def flag_view(self, request, pk):
+        """The claim page's Flag button: its own route, as those who flag (reporters) may
+        read the claim page but not post it."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        claim = get_object_or_404(Claim, pk=pk)
+        if not self.has_view_permission(request, claim):
+            raise PermissionDenied
+        try:
+            review.claim_flag(claim=claim, user=request.user,
+                              note=request.POST.get("flag_note", ""))
+        except review.NotAllowed:
+            raise PermissionDenied from None
+        except review.ReviewError as exc:
+            self.message_user(request, exc.message, messages.WARNING)
+        else:
+            self.message_user(request, "Flagged for checking: the claim rises in the queue.",
+                              messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[pk]))
+
     # --- the claim page ----------------------------------------------------------------------
 
     def _abilities(self, request, obj) -> dict[str, bool]:
@@ -130,6 +155,7 @@ class ClaimAdmin(TrueSortAdmin):
             "assign": user.has_perm("claims.assign_claim")
             and status in (Claim.Status.NEW, Claim.Status.IN_REVIEW),
             "edit": _may(review.may_edit, obj, user),
+            "flag": _may(may_flag, obj, user),
         }
 
     def get_fieldsets(self, request, obj=None):
@@ -137,13 +163,12 @@ class ClaimAdmin(TrueSortAdmin):
             return [(None, {"fields": []})]
         can = self._abilities(request, obj) if self.has_change_permission(request, obj) \
             else {}
-        review_fields = ["review_state", "evidence_list"]
-        if can.get("draft") or can.get("correct"):
-            if can.get("correct"):
-                review_fields.insert(1, "current_verdict")
+        review_fields = ["review_state", "current_verdict", "evidence_list"]
+        if obj.status == Claim.Status.PUBLISHED:
+            review_fields.insert(1, "public_page")
+        if can.get("draft"):
+            review_fields.remove("current_verdict")
             review_fields += ["new_verdict", "new_rationale"]
-        else:
-            review_fields.insert(1, "current_verdict")
         if obj.correction_proposed_at is not None:
             review_fields.insert(review_fields.index("current_verdict") + 1,
                                  "pending_correction")
@@ -153,7 +178,10 @@ class ClaimAdmin(TrueSortAdmin):
                 review_fields.append("remove_evidence")
         if can.get("assign"):
             review_fields.append("assignee")
-        if can.get("note"):
+        # A correction is written behind its own heading, folded: the published verdict
+        # stays what the page shows first (render_change_form leaves the fields empty).
+        correction = ["new_verdict", "new_rationale", "note"] if can.get("correct") else []
+        if can.get("note") and not correction:
             review_fields.append("note")
         if self.has_change_permission(request, obj):
             review_fields.append("version")
@@ -173,6 +201,10 @@ class ClaimAdmin(TrueSortAdmin):
         return [
             (None, {"fields": claim_fields}),
             ("Review", {"fields": review_fields}),
+            *([("Propose a correction", {"classes": ["collapse"], "fields": correction,
+                                         "description": "The published verdict stands until "
+                                         "another editor approves the correction."})]
+              if correction else []),
             *([("Across sources", {"fields": across})] if across else []),
             *([("History", {"fields": history})] if history else []),
             ("Extraction", {"classes": ["collapse"],
@@ -233,9 +265,21 @@ class ClaimAdmin(TrueSortAdmin):
             context["transitions"] = (review.available_transitions(obj, request.user)
                                       if self.has_change_permission(request, obj) else [])
             fields = context["adminform"].form.fields
-            context["can_save"] = any(name in fields for name in (
-                "new_verdict", "evidence_url", "remove_evidence", "edit_statement"))
-            context["save_label"] = "Save draft" if "new_verdict" in fields else "Save"
+            drafting = "new_verdict" in fields and obj.status == Claim.Status.IN_REVIEW
+            context["can_save"] = drafting or any(name in fields for name in (
+                "evidence_url", "remove_evidence", "edit_statement"))
+            context["save_label"] = "Save draft" if drafting else "Save"
+            form = context["adminform"].form
+            if obj.status == Claim.Status.PUBLISHED and not form.is_bound:
+                # A correction starts empty: pre-filled with the published verdict it read
+                # as a draft of it.
+                form.initial.update(new_verdict="", new_rationale="")
+            user = request.user
+            if obj.assigned_to_id not in (None, user.pk):
+                context["take_over_from"] = obj.assigned_to
+            context["four_eyes"] = four_eyes_waits(obj, user) \
+                if self.has_change_permission(request, obj) else []
+            context["may_flag"] = _may(may_flag, obj, user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_add_permission(self, request):
@@ -351,6 +395,12 @@ class ClaimAdmin(TrueSortAdmin):
         return fragment("verdict", verdict=obj.verdict, label=obj.get_verdict_display(),
                         proposed_by=obj.proposed_by, rationale=obj.rationale)
 
+    @admin.display(description="Public page")
+    def public_page(self, obj):
+        """Where readers find the published fact-check."""
+        url = reverse("claim-public", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
     @admin.display(description="Correction awaiting approval")
     def pending_correction(self, obj):
         if obj.correction_proposed_at is None:
@@ -398,14 +448,15 @@ class ClaimAdmin(TrueSortAdmin):
         return self._link_items([(link, o) for link, o in self._related(obj)
                                  if link.relation == ClaimLink.Relation.SUPPORTS])
 
-    @admin.display(description="Contradicting (denials)")
+    @admin.display(description="Contradicting it")
     def contradicting(self, obj):
         return self._link_items([(link, o) for link, o in self._related(obj)
                                  if link.relation == ClaimLink.Relation.CONTRADICTS])
 
     @admin.display(description="Evidence")
     def evidence_list(self, obj):
-        return fragment("evidence", rows=obj.evidence.select_related("added_by"))
+        return fragment("evidence", rows=[(e, evidence_url_public(e.url))
+                                          for e in obj.evidence.select_related("added_by")])
 
     @admin.display(description="Published verdicts")
     def verdict_history(self, obj):
