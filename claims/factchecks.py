@@ -1,23 +1,33 @@
-"""The fact-check library: reading ClaimReview JSON-LD and fact-check JSONL records, and
-storing them (re-imports update in place)."""
+"""The fact-check library: reading ClaimReview JSON-LD and fact-check JSONL records and
+storing them (re-imports update in place, review dates kept), the publishers' ratings in
+words, searching the library, and attaching an earlier fact-check to a claim."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import math
+import re
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import DataError, transaction
+from django.db import DataError, connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.text import Truncator
 
+from claims.engine import propositions as propositions_engine
+from claims.engine import relation as relation_engine
+from claims.engine import retrieval
 from claims.errors import InvalidFactCheck as InvalidRecord
-from claims.models import FactCheck
+from claims.models import Claim, ClaimLink, FactCheck, Proposition, ReviewEvent
+from claims.roles import REVIEW_READ
 
 MAX_CLAIM_CHARS = 10_000
 # Record ids of the CheckThat! collections name their publisher; relative URLs are theirs.
@@ -82,18 +92,55 @@ def _number(value, name: str) -> float | None:
     return number
 
 
+# "21February 2009": a Snopes date with its space lost; read as "21 February 2009".
+_SQUEEZED_DATE_RE = re.compile(r"^(\d{1,2})([A-Za-z]{3,9})\.? (\d{4})$")
+# PolitiFact's review pages are filed by the day of the review:
+# /factchecks/2019/oct/30/gaydonna-vandergriff/... (the record's own "date" is when the claim
+# was made: "stated on October 22, 2019 in a campaign mailer.:").
+_REVIEW_URL_DATE_RE = re.compile(r"/factchecks/(\d{4})/([a-z]{3,4})/(\d{1,2})/", re.I)
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    start=1)}
+
+
+def _plausible(day: date) -> date | None:
+    """A review date, or None for one no fact-check can have (before 1990, or in the
+    future by more than a day of time zones)."""
+    if day.year < 1990 or day > date.today() + timedelta(days=1):
+        return None
+    return day
+
+
 def _date(value) -> date | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip()
+    text = " ".join(value.split())
+    squeezed = _SQUEEZED_DATE_RE.match(text)
+    if squeezed:
+        text = " ".join(squeezed.groups())
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text[: len(text)], fmt).date()
+            return _plausible(datetime.strptime(text, fmt).date())
         except ValueError:
             continue
     try:
-        return datetime.fromisoformat(text).date()
+        return _plausible(datetime.fromisoformat(text).date())
     except ValueError:
+        return None
+
+
+def date_from_review_url(url: str) -> date | None:
+    """The review date a PolitiFact-style URL carries (``/factchecks/2019/oct/30/``), or None."""
+    found = _REVIEW_URL_DATE_RE.search(url or "")
+    if not found:
+        return None
+    year, month, day = found.groups()
+    month_number = _MONTHS.get(month.lower()[:3])
+    if month_number is None:
+        return None
+    try:
+        return _plausible(date(int(year), month_number, int(day)))
+    except ValueError:  # 2019/feb/30
         return None
 
 
@@ -132,15 +179,20 @@ def record_from_vclaim(obj, *, publisher: str = "") -> FactCheckRecord:
         publisher = next((name for prefix, name in PUBLISHER_BY_PREFIX.items()
                           if external_id.startswith(prefix)), "")
     raw_date = _text(obj.get("date"), "date", 200)
-    reviewed_on = _date(raw_date)
+    url = _url(obj.get("url") or obj.get("page_url") or "", publisher)
+    # Snopes' "date" is the review's ("26 May 2015"); PolitiFact's says when the claim was
+    # made ("stated on October 22, 2019 in a speech:") and its URL carries the review's day.
+    # A date found nowhere stays empty rather than guessed.
+    dated = _date(raw_date)
+    reviewed_on = dated or date_from_review_url(obj.get("url") or "")
     return FactCheckRecord(
         external_id=external_id, origin=FactCheck.Origin.VCLAIMS, publisher=publisher,
         claim_reviewed=_claim(obj.get("vclaim")), title=_text(obj.get("title"), "title"),
         summary=_text(obj.get("subtitle"), "subtitle", 2000),
         claimant_name=_text(obj.get("speaker"), "speaker", 300),
         verdict=_text(obj.get("truth_label"), "truth_label", 100),
-        url=_url(obj.get("url") or "", publisher), reviewed_on=reviewed_on,
-        claim_date="" if reviewed_on else raw_date, raw=_clean_raw(obj),
+        url=url, reviewed_on=reviewed_on,
+        claim_date="" if dated else raw_date, raw=_clean_raw(obj),
     )
 
 
@@ -187,7 +239,7 @@ def record_from_claimreview(item) -> FactCheckRecord | None:
         rating_value=_number(rating.get("ratingValue"), "ratingValue"),
         best_rating=_number(rating.get("bestRating"), "bestRating"),
         worst_rating=_number(rating.get("worstRating"), "worstRating"),
-        url=url, reviewed_on=_date(item.get("datePublished")),
+        url=url, reviewed_on=_date(item.get("datePublished")) or date_from_review_url(url),
         claim_date=_text(reviewed.get("datePublished") if isinstance(reviewed, dict)
                          else "", "itemReviewed.datePublished", 200),
         raw=_clean_raw(item),
@@ -290,3 +342,210 @@ def factchecks_save(records: list[FactCheckRecord]) -> tuple[int, int, list[str]
                 created += 1
         return created, updated, failures
     return len(by_id) - len(existing), len(existing), []
+
+
+def factchecks_dates_backfill(*, batch: int = 1000) -> int:
+    """Give the library's undated records the review date their record or URL carries
+    (imports before dates were read from PolitiFact's URLs left them empty). Returns how many
+    were dated; a record whose date is found nowhere stays empty."""
+    dated = 0
+    undated = FactCheck.objects.filter(reviewed_on__isnull=True).only("id", "origin", "url", "raw")
+    changed: list[FactCheck] = []
+    for check in undated.iterator(chunk_size=batch):
+        raw = check.raw if isinstance(check.raw, dict) else {}
+        found = (_date(raw.get("date") if check.origin == FactCheck.Origin.VCLAIMS else None)
+                 or date_from_review_url(raw.get("url") or "")
+                 or date_from_review_url(check.url))
+        if found is None:
+            continue
+        check.reviewed_on = found
+        changed.append(check)
+        if len(changed) >= batch:
+            dated += FactCheck.objects.bulk_update(changed, ["reviewed_on"])
+            changed = []
+    if changed:
+        dated += FactCheck.objects.bulk_update(changed, ["reviewed_on"])
+    return dated
+
+
+# --- verdicts in words ---------------------------------------------------------------------------
+
+# Publishers' rating slugs whose words are not simply the slug's: PolitiFact's "barely-true" is
+# its "Mostly False" (renamed in 2011; the slug stayed), "pants-fire" its "Pants on Fire".
+_VERDICT_WORDS = {
+    "barely true": "Mostly false",
+    "pants fire": "Pants on fire",
+    "pants on fire": "Pants on fire",
+    "full flop": "Full flop",
+    "half flip": "Half flip",
+    "no flip": "No flip",
+    "mixture": "Mixture",
+    "mixed": "Mixed",
+    "legit": "Legitimate",
+    "research in progress": "Research in progress",
+    "labeled satire": "Labeled satire",
+    "originated as satire": "Originated as satire",
+    "correct attribution": "Correct attribution",
+    "misattributed": "Misattributed",
+    "miscaptioned": "Miscaptioned",
+    "unproven": "Unproven",
+    "unfounded": "Unfounded",
+    "outdated": "Outdated",
+    "lost legend": "Lost legend",
+}
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_ ][a-z0-9]+)*$")
+
+
+def verdict_words(raw: str) -> str:
+    """A publisher's rating in words a reader knows: "barely-true" -> "Mostly false",
+    "pants-fire" -> "Pants on fire", "half-true" -> "Half true", "mostly_false" -> "Mostly
+    false". A rating already written out ("Four Pinocchios", "This is misleading") is kept as
+    the publisher wrote it; no rating gives ''."""
+    text = " ".join((raw or "").split())
+    if not text:
+        return ""
+    key = text.lower().replace("-", " ").replace("_", " ")
+    if key in _VERDICT_WORDS:
+        return _VERDICT_WORDS[key]
+    if not _SLUG_RE.match(text):
+        return text  # the publisher's own words
+    return key[:1].upper() + key[1:]
+
+
+# --- searching the library -------------------------------------------------------------------
+
+SEARCH_MAX_CHARS = 1000  # longer than any claim statement the desk would paste
+SEARCH_LIMIT = 10
+SEARCH_LIMIT_MAX = 50
+# The record's fields as the retrieval engine weighs them (claim, title, claimant): the
+# weights eval_retrieval measures, chosen on the CheckThat! train queries (docs/quality.md).
+_SEARCH_FIELDS = {name: retrieval.DEFAULT_FIELDS[name] for name in ("claim", "title", "claimant")}
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{1,}|\d[\d,.]*")
+
+
+class LibraryError(ValueError):
+    """A search or an attachment refused; ``message`` says why in words the desk can act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def search_query_check(query: str) -> str:
+    """The query as searched (whitespace collapsed), or LibraryError saying what is wrong."""
+    text = " ".join((query or "").split())
+    if not text:
+        raise LibraryError("Type a few words of the claim to search the library.")
+    if len(text) > SEARCH_MAX_CHARS:
+        raise LibraryError(f"The search is {len(text):,} characters long; shorten it to "
+                           f"{SEARCH_MAX_CHARS:,} characters or fewer.")
+    if not _WORD_RE.search(text):
+        raise LibraryError("The search has no words to look for: type a few words of the "
+                           "claim.")
+    return text
+
+
+_index_lock = threading.Lock()
+_index: tuple[tuple, retrieval.Index] | None = None
+
+
+def _library_index() -> retrieval.Index:
+    """The engine's BM25F index of the library, built once per process and rebuilt when the
+    library changes (a record added, edited or deleted)."""
+    global _index
+    state = FactCheck.objects.aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at"))
+    # One process may hold several databases (tests, an evaluation's throw-away one).
+    key = (connection.settings_dict["NAME"], state["n"], state["last"], state["changed"])
+    with _index_lock:
+        if _index is not None and _index[0] == key:
+            return _index[1]
+        rows = FactCheck.objects.values_list("id", "claim_reviewed", "title", "claimant_name")
+        index = retrieval.Index.build(
+            ({"id": str(pk), "claim": claim, "title": title, "claimant": claimant}
+             for pk, claim, title, claimant in rows.iterator()), _SEARCH_FIELDS)
+        _index = (key, index)
+        return index
+
+
+def factchecks_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[FactCheck]:
+    """The library's records best matching ``query`` (full text over the claim reviewed, the
+    title and the claimant), best first, at most ``limit``. Raises LibraryError for an empty
+    or oversize query.
+
+    The retrieval of matching: on PostgreSQL the database's full-text search (weighted: the
+    claim, then title and claimant), so a web process never holds the library in memory; on
+    SQLite the engine's BM25F index in process, the one ``eval_retrieval`` measures."""
+    text = search_query_check(query)
+    limit = max(1, min(limit, SEARCH_LIMIT_MAX))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        words = list(dict.fromkeys(w.lower() for w in _WORD_RE.findall(text)))[:40]
+        search = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
+        vector = (SearchVector("claim_reviewed", weight="A", config="english")
+                  + SearchVector("title", weight="B", config="english")
+                  + SearchVector("claimant_name", weight="B", config="english"))
+        return list(FactCheck.objects.annotate(rank=SearchRank(vector, search))
+                    .filter(rank__gt=0).order_by("-rank", "-reviewed_on", "id")[:limit])
+    ids = [int(pk) for pk, _ in _library_index().search(text, k=limit)]
+    found = FactCheck.objects.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+# --- attaching an earlier fact-check to a claim ------------------------------------------------
+
+ATTACH_PERMISSION = "claims.change_claimlink"  # who may decide links (confirm a suggestion)
+ATTACH_METHOD = "desk/library-search"
+
+
+def _similarity(claim_text: str, checked: str) -> float:
+    """How much of the two statements' words they share (cosine of their proposition terms,
+    unweighted): what the link's score means elsewhere, although the desk chose this one."""
+    return round(propositions_engine.similarity(
+        propositions_engine.terms_of(claim_text), propositions_engine.terms_of(checked),
+        propositions_engine.Weights({}, 1)), 4)
+
+
+@transaction.atomic
+def factcheck_attach(*, claim: Claim, factcheck: FactCheck, user) -> tuple[ClaimLink, bool]:
+    """Attach an earlier fact-check to a claim as the desk's choice: a confirmed link, as an
+    accepted suggestion is recorded, and a trail entry. Attaching again changes nothing;
+    a suggestion of the same record is confirmed, a rejected one reconsidered. Returns the
+    link and whether anything changed.
+
+    The claim's version is left alone: attaching is not an edit of the review, so an editor's
+    unsaved form on the claim page still saves afterwards."""
+    if not (user.has_perm(ATTACH_PERMISSION) and user.has_perm(REVIEW_READ["factchecks"])):
+        raise LibraryError("You may not attach fact-checks to claims (your role does not "
+                           "include deciding links).")
+    # The lock order of every link writer: membership lock, then the rows.
+    Proposition.objects.lock_membership()
+    locked = Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk).first()
+    if locked is None:
+        raise LibraryError("The claim no longer exists.")
+    link = ClaimLink.objects.select_for_update().filter(claim=locked, factcheck=factcheck).first()
+    if link is not None and link.status == ClaimLink.Status.CONFIRMED:
+        return link, False
+    now = timezone.now()
+    if link is None:
+        relation, _, cues = relation_engine.classify(factcheck.claim_reviewed, locked.text,
+                                                     text_kind=locked.kind)
+        link = ClaimLink.objects.create(
+            claim=locked, factcheck=factcheck, relation=relation, cues=list(cues),
+            score=_similarity(locked.said, factcheck.claim_reviewed), method=ATTACH_METHOD,
+            status=ClaimLink.Status.CONFIRMED, decided_by=user, decided_at=now)
+    else:
+        link.status = ClaimLink.Status.CONFIRMED
+        link.decided_by = user
+        link.decided_at = now
+        link.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    where = ", ".join(part for part in (
+        factcheck.publisher, factcheck.reviewed_on.isoformat() if factcheck.reviewed_on else "",
+        verdict_words(factcheck.verdict)) if part)
+    ReviewEvent.objects.create(
+        claim=locked, actor=user, action=ReviewEvent.Action.EVIDENCE,
+        from_status=locked.status, to_status=locked.status,
+        note=f"Earlier fact-check attached: “{Truncator(factcheck.claim_reviewed).chars(200)}”"
+             + (f" ({where})" if where else ""),
+        data={"factcheck": factcheck.pk, "link": link.pk})
+    return link, True
