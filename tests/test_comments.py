@@ -212,3 +212,18 @@ def test_the_proposition_page_has_its_conversation(desk):
     html = client_of(desk["edith"]).get(
         reverse("admin:claims_proposition_change", args=[proposition.pk])).content.decode()
     assert 'id="comments"' in html and "Same as last week." in html
+
+
+def test_the_claim_page_costs_the_same_queries_with_2_or_20_comments(desk, claim):
+    client = client_of(desk["edith"])
+
+    def queries_with(n):
+        for i in range(n - Comment.objects.count()):
+            comments.comment_add(user=desk["fiona"], claim=claim, body=f"{i} @edith @eric")
+        client.get(page(claim))  # warm: sessions, permission caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page(claim)).status_code == 200
+        return len(queries)
+
+    # The trail lists one row per comment too: it is fetched in one query as well.
+    assert queries_with(2) == queries_with(20)
