@@ -26,6 +26,7 @@ from claims.admin.filters import (
     PropositionFilter,
     _factchecked,
 )
+from claims.admin.library import library_urls
 from claims.forms import ClaimReviewForm, DismissForm
 from claims.models import (
     Claim,
@@ -103,6 +104,7 @@ class ClaimAdmin(TrueSortAdmin):
             path("<int:pk>/flag/", self.admin_site.admin_view(self.flag_view),
                  name="claims_claim_flag"),
             *claim_urls(self),  # comments, notification settings
+            *library_urls(self),  # the library search and attach, on the claim page
             *super().get_urls(),
         ]
 

@@ -7,6 +7,7 @@ from django.db.models import Count, F
 from django.utils.text import Truncator
 
 from claims.admin.common import ReadOnlyAdmin, TrueSortAdmin
+from claims.factchecks import verdict_words
 from claims.models import (
     Claimant,
     FactCheck,
@@ -41,7 +42,7 @@ class ReviewEventAdmin(ReadOnlyAdmin):
 
 @admin.register(FactCheck)
 class FactCheckAdmin(TrueSortAdmin):
-    list_display = ["claim_text", "claimant_name", "verdict", "publisher", "reviewed_on"]
+    list_display = ["claim_text", "claimant_name", "verdict_in_words", "publisher", "reviewed_on"]
     list_filter = ["origin", "publisher", "verdict"]
     search_fields = ["claim_reviewed", "title", "claimant_name", "external_id"]
     date_hierarchy = "reviewed_on"
@@ -55,6 +56,11 @@ class FactCheckAdmin(TrueSortAdmin):
     @admin.display(description="Claim reviewed", ordering="claim_reviewed")
     def claim_text(self, obj):
         return Truncator(obj.claim_reviewed).chars(140)
+
+    @admin.display(description="Verdict", ordering="verdict")
+    def verdict_in_words(self, obj):
+        """The publisher's rating in words ("barely-true" -> "Mostly false")."""
+        return verdict_words(obj.verdict) or "—"
 
     def view_on_site(self, obj):
         return obj.url or None
