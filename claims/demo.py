@@ -1,16 +1,21 @@
 """The demo's review desk: a handful of the demo corpus's claims driven through the review
-services, so the queue shows every state. The stories and outlets are invented, and so are
-the verdicts and the evidence addresses (records.example.org)."""
+services, so the queue shows every state, and a slice of the real fact-check library (when
+../shared/data/retrieval/ is there). The stories and outlets are invented, and so are the
+verdicts and the evidence addresses (records.example.org)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from claims import review
+from claims.errors import InvalidFactCheck
+from claims.factchecks import factchecks_save, record_from_vclaim
 from claims.models import Claim
 
 # The demo desk's password, kept beside the demo's SQLite database (settings.VAR_DIR) so that
@@ -164,3 +169,57 @@ def demo_reviews(*, editor, editor2, checker, checker2, reporter,
                 review.claim_correction_approve(claim=claim, user=editor2)
         driven += 1
     return driven
+
+
+# The demo library: a few hundred of the CheckThat! fact-checks (PolitiFact, Snopes), chosen
+# so that the demo's stories (Russia, Ukraine, NATO talks) have earlier fact-checks to find,
+# with some on other subjects beside them. A slice, not all 33,481: the demo stays quick
+# (the whole library takes minutes to import and match against on a laptop).
+LIBRARY_TOPIC = re.compile(
+    r"\b(?:russia\w*|ukrain\w*|nato|putin|kremlin|moscow|geneva|lavrov|troops)\b", re.I)
+LIBRARY_TOPICAL = 150  # records on the demo's subjects, per publisher
+LIBRARY_OTHERS = 50  # and on anything else, per publisher (the first in the file)
+
+
+def _library_slice(path: Path) -> list:
+    topical, others = [], []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if len(topical) >= LIBRARY_TOPICAL and len(others) >= LIBRARY_OTHERS:
+                break
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(obj, dict):
+                continue
+            text = f"{obj.get('vclaim') or ''} {obj.get('title') or ''}"
+            chosen = topical if LIBRARY_TOPIC.search(text) else others
+            if len(chosen) >= (LIBRARY_TOPICAL if chosen is topical else LIBRARY_OTHERS):
+                continue
+            try:
+                chosen.append(record_from_vclaim(obj))
+            except InvalidFactCheck:
+                continue
+    return topical + others
+
+
+def demo_library(*, retrieval_dir: Path, log: Callable[[str], object] = print) -> int:
+    """Import the demo's slice of the fact-check library from ``retrieval_dir`` (each
+    ``*/vclaims.jsonl``), or say that it is absent. Re-running updates the same records.
+    Returns how many records the slice holds."""
+    files = sorted(retrieval_dir.glob("*/vclaims.jsonl")) if retrieval_dir.is_dir() else []
+    if not files:
+        log(f"Fact-check library: none in {retrieval_dir.resolve()} (the shared data beside "
+            "the checkout); the demo goes on with an empty library.")
+        return 0
+    counts, records = [], []
+    for path in files:
+        chosen = _library_slice(path)
+        counts.append(f"{path.parent.name} {len(chosen)}")
+        records.extend(chosen)
+    created, updated, failures = factchecks_save(records)
+    log(f"Fact-check library: {len(records)} records from {retrieval_dir.resolve()} "
+        f"({', '.join(counts)}; {created} new, {updated} updated), a slice for the demo."
+        + (f" {len(failures)} refused: {failures[0]}" if failures else ""))
+    return len(records)

@@ -167,3 +167,33 @@ def test_it_says_when_the_seed_article_is_not_there(monkeypatch, tmp_path):
     assert "the demo goes on with the demo corpus alone" in output
     assert not Claim.objects.filter(article__source__name="teleSUR").exists()
     assert Claim.objects.filter(status="published").count() == 2  # the rest of the demo ran
+
+
+def test_the_demo_loads_a_slice_of_the_fact_check_library_when_the_data_is_there():
+    from claims.demo import demo_library
+    from claims.models import FactCheck
+    from tests.conftest import SHARED_DATA, require_data
+
+    retrieval_dir = demo_setup_command.SEED_DIR.parent / "retrieval"
+    require_data(SHARED_DATA / "retrieval" / "politifact" / "vclaims.jsonl")
+    said = []
+    assert demo_library(retrieval_dir=retrieval_dir, log=said.append) == 400
+    assert "Fact-check library: 400 records" in said[0] and "400 new" in said[0]
+    assert FactCheck.objects.count() == 400
+    assert set(FactCheck.objects.values_list("publisher", flat=True)) == {"PolitiFact", "Snopes"}
+    # Earlier fact-checks on the demo's stories, dated, for the claim page's search to find.
+    assert FactCheck.objects.filter(claim_reviewed__icontains="Ukraine").count() >= 10
+    assert not FactCheck.objects.filter(publisher="PolitiFact", reviewed_on=None).exists()
+    demo_library(retrieval_dir=retrieval_dir, log=said.append)  # a re-run updates in place
+    assert FactCheck.objects.count() == 400 and "0 new, 400 updated" in said[1]
+
+
+def test_it_says_when_the_fact_check_library_is_not_there(tmp_path):
+    from claims.demo import demo_library
+    from claims.models import FactCheck
+
+    said = []
+    assert demo_library(retrieval_dir=tmp_path / "retrieval", log=said.append) == 0
+    assert f"Fact-check library: none in {tmp_path / 'retrieval'}" in said[0]
+    assert "the demo goes on with an empty library" in said[0]
+    assert not FactCheck.objects.exists()

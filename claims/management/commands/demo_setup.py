@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from claims.demo import demo_password, demo_reviews
+from claims.demo import demo_library, demo_password, demo_reviews
 from claims.models import Article, Claim
 from claims.review import ReviewError
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER, roles_ensure
@@ -44,6 +44,8 @@ class Command(BaseCommand):
                            ("checker2", FACT_CHECKER), ("reporter", REPORTER)):
             users[name] = self._user(name, groups[role], password)
 
+        # The library first: the demo's claims are matched against it as they are extracted.
+        demo_library(retrieval_dir=SEED_DIR.parent / "retrieval", log=self.stdout.write)
         self._ingest([str(DEMO_CORPUS)])
         seed_files = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
         if not seed_files:
