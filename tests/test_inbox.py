@@ -225,6 +225,10 @@ def test_a_kind_turned_off_in_the_app_is_neither_listed_nor_counted(people, desk
     DeskProfile.objects.update_or_create(user=editor2, defaults={"in_app": ["mention"]})
     assert inbox_counts(user=editor2).counts["notifications"] == 0
     assert section_ids(editor2, "notifications") == set()
+    # Looking at the inbox moves only when it was last seen, never the person's choices.
+    page(people["editor2"][1])
+    profile = DeskProfile.objects.get(user=editor2)
+    assert profile.in_app == ["mention"] and profile.inbox_seen_at is not None
 
 
 def test_a_reporter_lands_on_the_inbox_with_their_flags_and_articles(people, desk):
