@@ -187,6 +187,10 @@ def test_the_queue_is_in_priority_order_with_the_arrow_on_priority_alone(fiona):
     assert shown[0] == Claim.objects.order_by("-priority").first().pk
     assert marked(html) == [("signals", "desc")]
     assert "highest priority first" in html
+    # An empty sort parameter leaves the default order, and so the arrow and the title.
+    html = fiona.get(QUEUE, {"o": ""}).content.decode()
+    assert [pk for pk, _ in rows(html)] == shown
+    assert marked(html) == [("signals", "desc")] and "highest priority first" in html
 
 
 def test_clicking_priority_sorts_lowest_first_and_the_arrow_and_title_follow(fiona):

@@ -91,7 +91,7 @@ class ClaimAdmin(TrueSortAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The title names the order only while it holds: a click on a header re-sorts.
-        by_priority = ORDER_VAR not in request.GET
+        by_priority = not request.GET.get(ORDER_VAR)
         return super().changelist_view(request, {
             "title": "Review queue — highest priority first" if by_priority
             else "Review queue", "priority_formula": matching.PRIORITY_FORMULA,

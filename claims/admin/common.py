@@ -44,7 +44,7 @@ class TrueSortChangeList(ChangeList):
     """
 
     def get_ordering_field_columns(self):
-        if ORDER_VAR in self.params:
+        if self.params.get(ORDER_VAR):  # as ChangeList.get_ordering reads it
             return super().get_ordering_field_columns()
         ordering = self.queryset.query.order_by
         first = _sort_term(ordering[0]) if ordering else None
