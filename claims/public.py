@@ -10,8 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from claims.models import Claim
-from claims.publishing import claim_review
-from claims.review.evidence import evidence_url_public
+from claims.publishing import claim_review, evidence_for_readers
 
 # Inside <script>, only these could end the element or open markup: escaped as JSON \u
 # sequences, the data cannot break out whatever the claim's text holds.
@@ -32,8 +31,7 @@ def claim_page(request, pk: int):
         "claim": claim, "review": (review := claim_review(claim, request=request)),
         "review_jsonld": jsonld(review),
         "versions": claim.verdicts.all(),
-        # A source stored before private addresses were refused is not shown to readers.
-        "sources": [e for e in claim.evidence.all() if evidence_url_public(e.url)],
+        "sources": evidence_for_readers(claim.evidence.all()),
     })
 
 

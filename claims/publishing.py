@@ -4,7 +4,9 @@ ClaimReview (JSON-LD, the fact-checking standard search engines and aggregators 
 by the ClaimReview feed and the public page.
 
 A reader outside the desk sees published claims only, and of each only what is published:
-no draft verdict, and related claims only where they are published too.
+no draft verdict, related claims only where they are published too, and evidence only at a
+public address (``evidence_url_public``: decided here, once, for the API, the public page and
+webhooks alike).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.urls import reverse
 from django.utils import timezone
 
+from claims.errors import InvalidArticle
 from claims.models import (
     CLAIMREVIEW_BEST,
     CLAIMREVIEW_RATINGS,
@@ -25,6 +30,9 @@ from claims.models import (
     VerdictVersion,
     best_per_other,
 )
+from claims.urlcheck import canonical_url
+
+_http_url = URLValidator(schemes=["http", "https"])
 
 
 def claim_rows(*, everything: bool):
@@ -72,11 +80,40 @@ class _Other:
         self.pk, self.text, self.status, self.source = pk, text, status, source
 
 
+def evidence_url_refusal(url: str) -> str:
+    """Why ``url`` may not be shown as a link ("" if it may): it must be a public http(s)
+    address, judged as an article's URL is (``urlcheck.canonical_url``: local names, private,
+    loopback and link-local addresses in any spelling, credentials), without a DNS lookup —
+    the address is shown, never fetched. Here, not in review, because publishing decides what
+    readers get and comes first in the imports; ``review.evidence_add`` refuses by it."""
+    try:
+        # The host first: "http://intranet/" is refused as private, not as malformed.
+        canonical_url(url)
+        _http_url(url)
+    except InvalidArticle as exc:
+        return f"{exc.message} Give the evidence as a public http:// or https:// address."
+    except ValidationError:
+        return "Give the evidence as a full http:// or https:// address."
+    return ""
+
+
+def evidence_url_public(url: str) -> bool:
+    """Whether a stored source may be shown as a link (rows saved before the rule may not)."""
+    return not evidence_url_refusal(url)
+
+
+def evidence_for_readers(rows) -> list:
+    """The evidence rows (models) readers may see, in their order: those at a public address.
+    Filtered here over rows already fetched, so a page's queries stay as they are."""
+    return [row for row in rows if evidence_url_public(row.url)]
+
+
 def claims_attach(claims) -> None:
     """Evidence, verdict versions, links and proposition memberships of ``claims``, in five
     flat queries of plain values (no model rows: building ~450 of them was most of a page's
     time, bench/api.py), onto each claim as ``evidence_list``, ``verdict_list``,
-    ``related_pairs`` and ``memberships``."""
+    ``related_pairs`` and ``memberships``. Evidence is what readers may see of it: a source
+    stored before private addresses were refused is left out (``evidence_url_public``)."""
     by_id = {claim.pk: claim for claim in claims}
     for claim in claims:
         claim.evidence_list, claim.verdict_list = [], []
@@ -87,6 +124,8 @@ def claims_attach(claims) -> None:
     for claim_id, url, note, stance in (
             Evidence.objects.filter(claim_id__in=ids).order_by("claim_id", "created_at", "id")
             .values_list("claim_id", "url", "note", "stance")):
+        if not evidence_url_public(url):
+            continue
         by_id[claim_id].evidence_list.append({"url": url, "note": note, "stance": stance})
     for claim_id, *row in (
             VerdictVersion.objects.filter(claim_id__in=ids).order_by("claim_id", "number")

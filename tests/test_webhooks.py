@@ -24,12 +24,13 @@ import urllib3
 from django.contrib.auth.models import Permission
 from django.db import connection, connections
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 import claims.admin  # noqa: F401 - registers the admin pages, webhooks among them
 from claims import review, tasks, webhooks
 from claims.clients import client_create
-from claims.models import WebhookDelivery, WebhookEndpoint
+from claims.models import Evidence, WebhookDelivery, WebhookEndpoint
 from claims.roles import EDITOR, FACT_CHECKER
 from tests.conftest import require
 from tests.factories import ClaimFactory, UserFactory, desk_user, publish_claim
@@ -200,6 +201,29 @@ def test_it_delivers_a_signed_claim_published_event_after_publishing(
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
         "delivered", 1, 200)
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
+
+
+def test_evidence_stored_at_a_private_address_reaches_no_reader_webhooks_included(
+        allow_private, receiver, reader, desk, django_capture_on_commit_callbacks):
+    """Publishing decides what evidence readers get, once: the event, the API (detail and
+    list) and the public page all leave out a source saved before such addresses were
+    refused, and all keep the public one."""
+    webhooks.endpoint_register(client=reader, url=receiver.url, events=["claim.published"])
+    claim = ClaimFactory()
+    # Saved directly, as rows were before evidence_add refused private addresses.
+    Evidence.objects.create(claim=claim, url="http://10.0.0.5/intranet/log", note="Copy")
+    claim = publish(claim, desk, django_capture_on_commit_callbacks)
+    public_url = "https://records.example.org/log"
+
+    sent = json.loads(receiver.requests[0]["body"])["claim"]
+    detail = Client().get(f"/api/v1/claims/{claim.pk}/").json()
+    listed = next(row for row in Client().get("/api/v1/claims/").json()["results"]
+                  if row["id"] == claim.pk)
+    for where in (sent, detail, listed):
+        assert [row["url"] for row in where["evidence"]] == [public_url]
+    page = Client().get(reverse("claim-public", args=[claim.pk])).content.decode()
+    assert public_url in page and "10.0.0.5" not in page
+    assert "10.0.0.5" not in json.dumps(WebhookDelivery.objects.get().payload)
 
 
 def test_it_sends_claim_corrected_only_to_endpoints_subscribed_to_it(

@@ -17,7 +17,6 @@ from claims.models import (
     Proposition,
 )
 from claims.publishing import claim_document, claims_attach, rating_of, related_of, verdict_of
-from claims.review.evidence import evidence_url_public
 
 # An HTML tag: "<" then a tag name (or "/" and one), up to ">". "a < b" and "<3" are text.
 MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?\s*>")
@@ -155,11 +154,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     def to_representation(self, claim):
         if not hasattr(claim, "related_pairs"):
             claims_attach([claim])
-        document = claim_document(claim, visible=self.context["visible"], url=self.claim_url)
-        # A source stored before private addresses were refused is no link to hand out.
-        document["evidence"] = [row for row in document["evidence"]
-                                if evidence_url_public(row["url"])]
-        return document
+        return claim_document(claim, visible=self.context["visible"], url=self.claim_url)
 
     def get_url(self, claim) -> str:
         return self.claim_url(claim.pk)

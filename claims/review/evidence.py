@@ -5,12 +5,13 @@ URLs follow)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 
-from claims.errors import InvalidArticle
 from claims.models import Claim, Evidence, ReviewEvent
+from claims.publishing import (  # the rule is publishing's: it decides what readers get
+    evidence_url_public as evidence_url_public,  # re-exported: the claim page marks by it
+)
+from claims.publishing import evidence_url_refusal
 from claims.review.rules import (
     Incomplete,
     NotAllowed,
@@ -21,30 +22,6 @@ from claims.review.rules import (
     _require_assignee,
     _save,
 )
-from claims.urlcheck import canonical_url
-
-_url = URLValidator(schemes=["http", "https"])
-
-
-def evidence_url_refusal(url: str) -> str:
-    """Why ``url`` may not be shown as a link ("" if it may): it must be a public http(s)
-    address, judged as an article's URL is (``urlcheck.canonical_url``: local names, private,
-    loopback and link-local addresses in any spelling, credentials), without a DNS lookup —
-    the address is shown, never fetched."""
-    try:
-        # The host first: "http://intranet/" is refused as private, not as malformed.
-        canonical_url(url)
-        _url(url)
-    except InvalidArticle as exc:
-        return f"{exc.message} Give the evidence as a public http:// or https:// address."
-    except ValidationError:
-        return "Give the evidence as a full http:// or https:// address."
-    return ""
-
-
-def evidence_url_public(url: str) -> bool:
-    """Whether a stored source may be shown as a link (rows saved before the rule may not)."""
-    return not evidence_url_refusal(url)
 
 
 def _may_research(claim: Claim, user) -> None:
