@@ -1,27 +1,31 @@
 """Notifications: what the workflow tells each person, in the app and, if they chose, by e-mail.
 
 ``notify`` is called by the services inside their transaction: the rows are part of the change
-(rolled back with it), the e-mail goes out only once it has committed, and a mail server that
-fails is logged, never an error for the person who pressed the button. Each person chooses per
-kind (``DeskProfile.in_app`` / ``by_email``); nobody is told about their own action.
+(rolled back with it). Each person chooses per kind (``DeskProfile.in_app`` / ``by_email``);
+nobody is told about their own action.
+
+E-mail leaves in a worker, never in the request: once the change commits, each mail is sent
+by its own ``notification_email_task`` (on the webhooks queue, ``config/celery.py``), so a slow
+mail server holds no editor's page. The task sends at most once however often it is
+delivered: ``notification_email_send`` claims the row (``emailed_at`` set where it is empty)
+before sending, and gives the claim back only when the send failed, for the retry. A mail
+server that fails is retried with growing delays, then left in the log; it is never an error
+for the person who pressed the button, whose change stands.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import enqueue
 from claims.models import Claim, Comment, DeskProfile, Notification, Proposition
-
-log = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 TEXT_MAX = Notification._meta.get_field("text").max_length
@@ -66,8 +70,9 @@ def notify(*, recipients, kind: str, actor, text: str, claim: Claim | None = Non
            proposition: Proposition | None = None,
            comment: Comment | None = None) -> list[Notification]:
     """Tell ``recipients`` (users; ``None`` entries and the actor are skipped) that ``kind``
-    happened: a row for each who wants it in the app, an e-mail after commit for each who
-    wants it by e-mail and has an address. Returns the rows created."""
+    happened: a row for each who wants it in the app or by e-mail, and for each who wants it
+    by e-mail and has an address, a mail sent by a worker once the change commits. Returns
+    the rows created."""
     actor_id = getattr(actor, "pk", None)
     people = {user.pk: user for user in recipients
               if user is not None and user.pk != actor_id and user.is_active}
@@ -82,16 +87,56 @@ def notify(*, recipients, kind: str, actor, text: str, claim: Claim | None = Non
         return kind in getattr(profile, channel)
 
     text = _fit(text)
+    now = timezone.now()
+    by_email = {user.pk for user in people.values() if user.email and wants(user, "by_email")}
     rows = Notification.objects.bulk_create([
+        # Someone who wants a kind by e-mail alone still gets a row: it is what the mail's task
+        # claims, so the mail goes out once. Read from the start, the inbox never shows it.
         Notification(recipient=user, kind=kind, actor=actor if actor_id else None, claim=claim,
-                     proposition=proposition, comment=comment, text=text)
-        for user in people.values() if wants(user, "in_app")])
-    mail_to = [user for user in people.values() if user.email and wants(user, "by_email")]
-    if mail_to:
-        row_ids = [row.pk for row in rows if row.recipient_id in {u.pk for u in mail_to}]
-        messages = [_message(user, kind, text, claim, proposition) for user in mail_to]
-        transaction.on_commit(lambda: _send(messages, row_ids))
+                     proposition=proposition, comment=comment, text=text, created_at=now,
+                     read_at=None if wants(user, "in_app") else now)
+        for user in people.values() if user.pk in by_email or wants(user, "in_app")])
+    for row in rows:
+        if row.recipient_id in by_email:
+            enqueue.send_on_commit("notification_email_task", row.pk,
+                                   what=f"the e-mail of notification {row.pk}")
     return rows
+
+
+# What ``notification_email_send`` did, for the task's result and log.
+SENT, ALREADY_SENT, NO_ADDRESS, GONE = "sent", "already sent", "no address", "gone"
+
+
+class MailFailed(Exception):
+    """The mail backend raised while sending; the row's claim was given back."""
+
+
+def notification_email_send(*, notification_id: int) -> str:
+    """Send notification ``notification_id`` to its recipient by e-mail, at most once.
+
+    The row is claimed before the send (``emailed_at`` set where it is still empty, one row
+    or none): a redelivered task, or a second one, finds it claimed and sends nothing. If the
+    backend raises, the claim is given back and ``MailFailed`` raised, so a retry can send.
+    A worker lost between the claim and the server's answer leaves the mail claimed and
+    unsent: a lost notice costs less than the same notice twice, and the inbox still has it.
+    """
+    row = (Notification.objects.select_related("recipient", "claim", "proposition")
+           .filter(pk=notification_id).first())
+    if row is None:  # its claim or its recipient was deleted meanwhile
+        return GONE
+    if not row.recipient.email:  # removed since: nowhere to send it
+        return NO_ADDRESS
+    claimed_at = timezone.now()
+    claimed = Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
+        emailed_at=claimed_at)
+    if claimed != 1:
+        return ALREADY_SENT
+    try:
+        get_connection().send_messages([_message(row)])
+    except Exception as exc:  # whatever the backend raises (SMTP, socket, an API's own)
+        Notification.objects.filter(pk=row.pk, emailed_at=claimed_at).update(emailed_at=None)
+        raise MailFailed(f"{type(exc).__name__}: {exc}") from exc
+    return SENT
 
 
 def _link(claim, proposition) -> str:
@@ -104,24 +149,15 @@ def _link(claim, proposition) -> str:
     return settings.CLAIMTRACK_PUBLIC_URL.rstrip("/") + path
 
 
-def _message(user, kind, text, claim, proposition) -> EmailMessage:
+def _message(row: Notification) -> EmailMessage:
     # One message per person: nobody sees who else was told. The comment itself stays on
     # the desk; the mail says what happened and where.
-    body = (f"{text}\n\nOpen it: {_link(claim, proposition)}\n\n"
+    label = Kind(row.kind).label
+    body = (f"{row.text}\n\nOpen it: {_link(row.claim, row.proposition)}\n\n"
             "You receive this because you chose e-mail for "
-            f"\"{Kind(kind).label}\" in your notification settings.\n")
-    return EmailMessage(subject=f"[Claimtrack] {_fit(Kind(kind).label + ': ' + text)[:150]}",
-                        body=body, to=[user.email])
-
-
-def _send(messages: list[EmailMessage], row_ids: list[int]) -> None:
-    try:
-        get_connection().send_messages(messages)
-    except Exception:  # a mail server down must not fail the desk's work, which committed
-        log.exception("Sending %d notification e-mail(s) failed", len(messages))
-        return
-    if row_ids:
-        Notification.objects.filter(pk__in=row_ids).update(emailed_at=timezone.now())
+            f"\"{label}\" in your notification settings.\n")
+    return EmailMessage(subject=f"[Claimtrack] {_fit(label + ': ' + row.text)[:150]}",
+                        body=body, to=[row.recipient.email])
 
 
 def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:

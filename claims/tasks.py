@@ -11,7 +11,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from claims import extraction, feeds, matching, webhooks
+from claims import extraction, feeds, matching, notifications, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -157,3 +157,31 @@ def feed_poll_task(self, feed_id: int) -> dict:
 @shared_task(acks_late=True)
 def feeds_poll_due_task() -> int:
     return feeds.feeds_poll_due()
+
+
+# --- desk notifications -----------------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def notification_email_task(self, notification_id: int) -> str:
+    """Send one notification's e-mail. The service claims the row before sending, so a
+    redelivery sends nothing twice; a failed send gave the claim back and is retried with
+    growing delays (10 s to 160 s, about five minutes in all), then left in the log: the
+    desk's change stands either way, and the notification is in the inbox."""
+    try:
+        return notifications.notification_email_send(notification_id=notification_id)
+    except notifications.MailFailed as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("Notification %s: the notification e-mail was not sent after %s "
+                         "retries, giving up: %s", notification_id, self.request.retries, exc)
+            return "failed"
+        countdown = backoff(self.request.retries)
+        logger.warning("Notification %s: sending the notification e-mail failed, retrying in "
+                       "%s s: %s", notification_id, countdown, exc)
+        if self.request.is_eager:
+            # In process a raised Retry propagates into the on-commit hook as an error and
+            # nothing retries (no sweep sends mail); returned, Celery runs the retry at once.
+            return self.retry(exc=exc, countdown=countdown, throw=False)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc

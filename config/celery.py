@@ -19,6 +19,10 @@ TASK_STAGES = {
     "claims.tasks.article_match_task": "match",
     "claims.tasks.claims_match_task": "match",
     "claims.tasks.deliver_webhook_task": "webhooks",
+    # Desk mail is the same kind of work as a webhook: a message to another server, bounded
+    # by a timeout and retried with backoff. Not the extraction (default) queue, where a
+    # notice would wait behind long articles.
+    "claims.tasks.notification_email_task": "webhooks",
     "claims.tasks.articles_sweep_task": "sweeps",
     "claims.tasks.webhooks_sweep_task": "sweeps",
     # Fetching waits on other sites: its own queue, so slow sites never hold back extraction.

@@ -388,8 +388,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-# Mail goes out after the desk's change commits, inside the request: a mail server that does
-# not answer holds the page for at most this many seconds (then the failure is logged).
+# Mail goes out from a worker after the desk's change commits (claims.tasks, on the webhooks
+# queue): a mail server that does not answer holds that worker this long, then it retries.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "claimtrack@localhost")
 # The address the desk reaches this site at, for links in e-mails (e.g.
