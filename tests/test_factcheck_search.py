@@ -321,7 +321,14 @@ def test_verdicts_read_as_words(raw, words):
     assert verdict_words(raw) == words
 
 
-def test_the_library_admin_lists_verdicts_in_words(trump):
-    admin = desk_user("root", None, is_superuser=True)
-    html = client_for(admin).get(reverse("admin:claims_factcheck_changelist")).content.decode()
-    assert "Pants on fire" in html
+def test_the_library_and_links_admin_list_verdicts_in_words(trump, claim):
+    ClaimLink.objects.create(claim=claim, factcheck=trump, relation="supports", score=0.81,
+                             method="propositions/2")
+    client = client_for(desk_user("root", None, is_superuser=True))
+    for page in ("admin:claims_factcheck_changelist", "admin:claims_claimlink_changelist"):
+        html = client.get(reverse(page)).content.decode()
+        assert "Pants on fire" in html and ">pants-fire<" not in html, page
+    FactCheck.objects.create(external_id="other", claim_reviewed="Ships sail.", verdict="true")
+    filtered = client.get(reverse("admin:claims_factcheck_changelist"),
+                          {"verdict": "pants-fire"}).content.decode()
+    assert "Over the last two years" in filtered and "Ships sail." not in filtered

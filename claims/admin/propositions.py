@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from claims import propositions, review
 from claims.admin.common import TrueSortAdmin, fragment
 from claims.admin.conversation import proposition_urls
+from claims.factchecks import verdict_words
 from claims.forms import PropositionRatingForm
 from claims.models import (
     Claim,
@@ -177,7 +178,8 @@ class ClaimLinkAdmin(TrueSortAdmin):
     @admin.display(description="Linked to")
     def target(self, obj):
         if obj.factcheck_id:
-            verdict = f" [{obj.factcheck.verdict}]" if obj.factcheck.verdict else ""
+            words = verdict_words(obj.factcheck.verdict)
+            verdict = f" [{words}]" if words else ""
             return f"Fact-check: {Truncator(obj.factcheck.claim_reviewed).chars(80)}{verdict}"
         if obj.proposition_id:
             return f"Proposition: {Truncator(obj.proposition.text).chars(80)}"

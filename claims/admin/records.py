@@ -40,10 +40,25 @@ class ReviewEventAdmin(ReadOnlyAdmin):
     ordering = ["-created_at", "-id"]
 
 
+class VerdictWordsFilter(admin.SimpleListFilter):
+    """The publishers' ratings, each in words ("pants-fire" -> "Pants on fire")."""
+
+    title = "verdict"
+    parameter_name = "verdict"
+
+    def lookups(self, request, model_admin):
+        raw = FactCheck.objects.order_by().values_list("verdict", flat=True).distinct()
+        return sorted(((value, verdict_words(value)) for value in raw if value),
+                      key=lambda pair: (pair[1].lower(), pair[0]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(verdict=self.value()) if self.value() else queryset
+
+
 @admin.register(FactCheck)
 class FactCheckAdmin(TrueSortAdmin):
     list_display = ["claim_text", "claimant_name", "verdict_in_words", "publisher", "reviewed_on"]
-    list_filter = ["origin", "publisher", "verdict"]
+    list_filter = ["origin", "publisher", VerdictWordsFilter]
     search_fields = ["claim_reviewed", "title", "claimant_name", "external_id"]
     date_hierarchy = "reviewed_on"
     list_per_page = 50
