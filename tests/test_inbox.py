@@ -247,6 +247,10 @@ def test_a_reporter_lands_on_the_inbox_with_their_flags_and_articles(people, des
         assert secret not in html, secret
     # The app list is still there, folded below.
     assert "All models" in html and reverse("admin:claims_claim_changelist") in html
+    # And the day's two ways on sit on top: the claims to read and flag, submitting an article.
+    shortcuts = html.split('class="desk-link"', 1)[1].split("</p>", 1)[0]
+    assert reverse("admin:claims_claim_changelist") in shortcuts
+    assert reverse("admin:claims_article_add") in shortcuts
 
 
 def test_others_do_not_see_a_reporters_flags_and_articles_as_theirs(people, desk):
