@@ -356,7 +356,9 @@ USER_ENV = {"SECRET_KEY": "a-long-random-value-the-operator-sets-" + "x" * 20}
 def image_services(compose: dict) -> dict[str, dict]:
     services = interpolate(compose["services"], USER_ENV)
     built = {name: service for name, service in services.items() if "build" in service}
-    assert set(built) == {"migrate", "web", "worker", "beat"}
+    # One worker service per queue group (tests/test_celery_routes.py checks their queues).
+    assert set(built) == {"migrate", "web", "worker", "worker-match", "worker-network",
+                          "worker-sweeps", "beat"}
     return built
 
 
