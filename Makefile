@@ -14,7 +14,7 @@ LOCK_FLAGS := --python-version 3.11 --python-platform linux --generate-hashes \
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev lock lint demo demo-data test chaos worker beat migrate clean \
-	bench bench-retrieval bench-api bench-matching bench-metrics
+	bench bench-retrieval bench-api bench-matching bench-metrics bench-pipeline
 
 ## List the targets with what each does
 help:
@@ -110,3 +110,9 @@ bench-api: install
 ## (127.0.0.1:6379/9, only the metric hashes; under a minute)
 bench-metrics: install
 	$(BIN)/python bench/metrics.py
+
+## Articles through the pipeline on two real workers with 100k stored claims (throw-away
+## database on 127.0.0.1:5432, Redis 127.0.0.1:6379/12; about 10 minutes;
+## PIPELINE_ARGS="--sizes 100000 1000000" adds 1M, about 45 minutes)
+bench-pipeline: install
+	$(BIN)/python bench/pipeline.py --sizes 100000 $(PIPELINE_ARGS)
