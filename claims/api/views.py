@@ -32,7 +32,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from claims import feeds, fetch, ingestion, publishing
-from claims.api import claimreview
+from claims.api import claimreview, pages
 from claims.api.access import sees_everything, visible_articles
 from claims.api.auth import client_of, has_scope
 from claims.api.bodies import RequestBodyMixin
@@ -70,6 +70,10 @@ class ConditionalMixin:
     earlier second: a copy dated that second can only be this body. When the body changed twice
     within one second the date is ambiguous, and only a later date counts as fresh until the
     moment is stamped anew, in a later second, by the next request.
+
+    A list page is rendered once per database moment (``pages``): while nothing is written,
+    the same URL for the same audience and format is answered with the bytes and the tag kept
+    from the first rendering.
     """
 
     conditional_requests = True  # ApiAutoSchema documents the 304
@@ -116,7 +120,11 @@ class ConditionalMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if not getattr(response, "conditional", False):
             return response
-        etag = self._etag(request, response)
+        etag = getattr(response, "kept_etag", None) or self._etag(request, response)
+        if getattr(response, "page_to_keep", None):
+            key, moment = response.page_to_keep
+            pages.page_keep(key, pages.Page(moment=moment, content_type=response["Content-Type"],
+                                            body=response.content, etag=etag))
         since, exact = self._representation_since(request, etag)
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match:  # takes precedence over If-Modified-Since (RFC 9110 13.2.2)
@@ -155,8 +163,23 @@ class ConditionalMixin:
         return response
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        return self._conditional(self._page(queryset))
+        # Authentication, permissions, throttling and content negotiation have run (DRF's
+        # initial()), so a kept page still counts against the caller's rate.
+        queryset = self.get_queryset()
+        key = pages.page_key(request)
+        moment = pages.database_moment(queryset.model) if key else None
+        if moment is not None:
+            kept = pages.page_get(key, moment)
+            if kept is not None:
+                response = Response(status=status.HTTP_200_OK)
+                response.content = kept.body  # rendered: the handler will not render again
+                response["Content-Type"] = kept.content_type
+                response.kept_etag = kept.etag
+                return self._conditional(response)
+        response = self._conditional(self._page(self.filter_queryset(queryset)))
+        if moment is not None:
+            response.page_to_keep = (key, moment)
+        return response
 
     def _page(self, queryset):
         page = self.paginate_queryset(queryset)
