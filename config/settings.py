@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.dbrouter import replica_database
 from config.env import (
     env_bool,
     env_database,
@@ -347,6 +348,20 @@ CLAIMTRACK_METRICS_TOKEN = env_str("CLAIMTRACK_METRICS_TOKEN", "").strip()
 if CLAIMTRACK_METRICS_TOKEN and len(CLAIMTRACK_METRICS_TOKEN) < 24:
     raise ImproperlyConfigured(
         "CLAIMTRACK_METRICS_TOKEN must be at least 24 characters (a random value), or unset.")
+
+# --- Read replica ------------------------------------------------------------------------------
+# docs/scaling.md, "Read replicas". Optional: a PostgreSQL standby of DATABASE_URL that read-only
+# API requests read from (config/dbrouter.py); unset or empty, everything reads the primary.
+# The router and the middleware stay installed either way and change nothing without it.
+if env_str("DATABASE_REPLICA_URL").strip():
+    DATABASES["replica"] = replica_database(
+        replica=env_database("DATABASE_REPLICA_URL", ""), primary=DATABASES["default"],
+        variable="DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # As the primary's, above: a standby that stops answering fails a request in seconds.
+        DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 5)
+DATABASE_ROUTERS = ["config.dbrouter.ReplicaRouter"]
+MIDDLEWARE.append("config.dbrouter.ApiReadsMiddleware")
 
 # --- Ingestion channels: articles by URL, RSS/Atom feeds, fact-check import ---------------------
 # Fetching pages (claims/fetch.py, docs/ingestion.md). Seconds: a server that cannot accept the
