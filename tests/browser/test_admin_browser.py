@@ -50,6 +50,9 @@ def article():
 
 def test_an_editor_logs_in_lists_the_claims_and_reads_one_in_context(page, editor, article):
     login(page, "editor", PASSWORD)
+    # The landing page is the inbox; the admin's model list is folded below it.
+    expect(page.locator("#content h1")).to_have_text("Inbox")
+    page.locator("details.inbox-apps summary").click()
     page.locator("#claims-claim").get_by_role("link", name="Claims").click()  # the model row
 
     rows = page.locator("#result_list tbody tr")
