@@ -1,34 +1,44 @@
 """Requests/s and latency of the published-claims list of the API, against a plain Django JSON
-view over the same rows, at 100k published claims on PostgreSQL.
+view over the same rows, at 100k (and, with --sizes, up to 1M) published claims on PostgreSQL.
 
-Run: `make bench-api` (= `.venv/bin/python bench/api.py`), about three minutes. It
+Run: `make bench-api` (= `.venv/bin/python bench/api.py`), about three minutes at 100k;
+`bench/api.py --sizes 100000 1000000` grows the database to 1M after measuring 100k (about
+25 minutes more). It
 
 1. creates a throw-away database on PostgreSQL (`BENCH_PG_URL`, default
    postgres://postgres@127.0.0.1:5432; dropped at the end, also on failure or Ctrl-C);
-2. migrates it and bulk-loads, with direct `bulk_create` (not through the review services: a
-   benchmark needs the rows, not their history) 25,000 articles (~4 kB of text each) from 40
-   sources and 125,000 claims from 3,000 claimants — 100,000 published (status, verdict, rationale,
-   published_at, one verdict version, one to three pieces of evidence), 25,000 still with the
-   desk — plus 30,000 links between published claims and 5,000 propositions with four members
-   each, so that the API does its real work: visibility, filters, cursor order, nested
-   claimant/article/evidence/verdicts/related/proposition, ETag;
+2. migrates it and bulk-loads, with direct `bulk_create` in batches of 10,000 rows (not through
+   the review services: a benchmark needs the rows, not their history), per slice of 100,000
+   published claims: 25,000 articles (~4 kB of text each) from 40 sources and 125,000 claims
+   from 3,000 claimants — 100,000 published (status, verdict, rationale, published_at, one
+   verdict version, one to three pieces of evidence), 25,000 still with the desk — plus 30,000
+   links between its published claims and 5,000 propositions with four members each, so that
+   the API does its real work: visibility, filters, cursor order, nested
+   claimant/article/evidence/verdicts/related/proposition, ETag; then VACUUM ANALYZE;
 3. serves the app with gunicorn (`config.wsgi`, 2 sync workers, DEBUG off, the anonymous
-   throttle raised out of the way) and measures, from a separate process — wrk when it is
-   installed (`apt-get install wrk`), otherwise a small Python client — with one request in
-   flight per worker (`--connections`), 3 interleaved rounds of 15 s each, both
-     API:   /api/v1/claims/?kind=allegation&verdict=false&page_size=50   (anonymous)
-     plain: /bench/plain/claims/?kind=allegation&verdict=false&page_size=50
+   throttle raised out of the way; the cache in each worker's memory, or `--cache-url`) and
+   measures, from a separate process — wrk when it is installed (`apt-get install wrk`),
+   otherwise a small Python client — with one request in flight per worker
+   (`--connections`), 3 interleaved rounds of 15 s each, all three of
+     plain:   /bench/plain/claims/?kind=allegation&verdict=false&page_size=50
+     API:     /api/v1/claims/?kind=allegation&verdict=false&page_size=50   (anonymous)
+     API new: the same with &fresh=<n>, a new n each request
    where "plain" is a Django view defined in bench/api_urls.py that returns the same 50 rows'
-   basic fields as JSON (one query, `.values()`, JsonResponse);
-4. prints requests/s, p50 and p99 of each and the ratio API / plain.
+   basic fields as JSON (one query, `.values()`, JsonResponse); "API" is served from the page
+   kept at the database's moment (claims.api.pages) while nothing is written to the cluster,
+   and "API new" is rendered every time, as every page is after a write;
+4. prints requests/s, p50 and p99 of each, the write-ahead log written during each round (by
+   any database of the cluster: a write retires kept pages) and the ratios to plain.
 
-Goal (docs/benchmarks.md, "API"): the API at >= 0.7x the plain view's requests/s, p99 <= 50 ms.
+Goal (docs/benchmarks.md, "API"): the API at >= 0.7x the plain view's requests/s at 100k,
+p99 <= 50 ms at 1M.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -40,6 +50,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -55,9 +66,22 @@ QUERY = "kind=allegation&verdict=false&page_size=50"
 TARGETS = {
     "plain": f"/bench/plain/claims/?{QUERY}",
     "API": f"/api/v1/claims/?{QUERY}",
+    # The same page under a new URL each request (a parameter the view does not read, which
+    # its next link repeats): never a kept page, always rendered — the cost after a write.
+    "API new": f"/api/v1/claims/?{QUERY}&fresh=",
 }
+# wrk: a counter appended to a path with "fresh=<run>-" at its end.
+WRK_FRESH = """
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. n)
+end
+"""
 SEED = 7
 WORKERS = 2
+SLICE = 100_000  # published claims a slice of the load adds
+BATCH = 10_000  # rows per INSERT of bulk_create
 
 ARTICLES = 25_000
 PUBLISHED_PER_ARTICLE = 4  # 100,000 published claims
@@ -99,36 +123,40 @@ def sentence(rng: random.Random, n: int = 12) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def load() -> dict:
-    """Bulk-inserts the rows (see the module docstring). Returns counts."""
-    from django.db import connection, transaction
+def load_shared(rng: random.Random) -> tuple[list, list]:
+    """The sources and claimants every slice draws from."""
+    from claims.models import Claimant, Source
+
+    sources = Source.objects.bulk_create(
+        Source(name=f"Outlet {i}", domain=f"outlet{i}.example") for i in range(SOURCES))
+    claimants = Claimant.objects.bulk_create(
+        Claimant(name=f"Speaker {i}", key=f"speaker {i}",
+                 kind=rng.choice(["person", "person", "organisation", "country"]),
+                 role=rng.choice(["", "minister", "spokesperson", "mayor"]))
+        for i in range(CLAIMANTS))
+    return sources, claimants
+
+
+def load_slice(rng: random.Random, number: int, sources: list, claimants: list) -> dict:
+    """Bulk-inserts one slice of 100,000 published claims (see the module docstring), its links
+    and propositions among its own claims, in one transaction. Returns counts."""
+    from django.db import transaction
     from django.utils import timezone
 
     from claims.models import (
         Article,
         Claim,
-        Claimant,
         ClaimLink,
         Evidence,
         Proposition,
-        Source,
         VerdictVersion,
     )
 
-    rng = random.Random(SEED)
     now = timezone.now()
-    batch = 5_000
+    batch = BATCH
     with transaction.atomic():
-        sources = Source.objects.bulk_create(
-            Source(name=f"Outlet {i}", domain=f"outlet{i}.example") for i in range(SOURCES))
-        claimants = Claimant.objects.bulk_create(
-            Claimant(name=f"Speaker {i}", key=f"speaker {i}",
-                     kind=rng.choice(["person", "person", "organisation", "country"]),
-                     role=rng.choice(["", "minister", "spokesperson", "mayor"]))
-            for i in range(CLAIMANTS))
-
         articles, texts = [], []
-        for i in range(ARTICLES):
+        for i in range(number * ARTICLES, (number + 1) * ARTICLES):
             sentences = [sentence(rng) for _ in range(PUBLISHED_PER_ARTICLE + DRAFTS_PER_ARTICLE)]
             # A news story's length (~4 kB): the claims are its first sentences.
             text = " ".join(sentences + [sentence(rng, 14) for _ in range(ARTICLE_SENTENCES)])
@@ -190,10 +218,92 @@ def load() -> dict:
                        relation=rng.choice(["supports", "contradicts", "neutral"]),
                        score=round(rng.uniform(0.3, 0.9), 4), method="bench")
              for i, claim in enumerate(members)), batch_size=batch)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     return {"articles": len(articles), "claims": len(claims), "published": len(published),
             "evidence": len(evidence)}
+
+
+# Slices after the first are copies of it made inside PostgreSQL (INSERT ... SELECT): ids
+# shifted by the first slice's largest, each article (and its claims, versions) moved back by
+# its own number of minutes within two years, unique URLs and hashes made unique again. Making
+# 125,000 claims as model objects in Python takes minutes a slice on a busy 2-core machine;
+# the copy takes seconds. The columns, offsets and overrides per table:
+COPIED = {
+    "claims_article": ({
+        "url": "t.url || '/' || k", "published_at": "t.published_at - {shift}",
+        "content_hash": "encode(sha256((t.content_hash || k)::bytea), 'hex')"},
+        "{shift_of}t.id"),
+    "claims_claim": ({"article_id": "t.article_id + k * {claims_article}",
+                                       "published_at": "t.published_at - {shift}"},
+                     "{shift_of}t.article_id"),
+    "claims_verdictversion": ({
+        "claim_id": "t.claim_id + k * {claims_claim}",
+        "published_at": "t.published_at - {shift}"},
+        "{shift_of}(SELECT c.article_id FROM claims_claim c WHERE c.id = t.claim_id)"),
+    "claims_evidence": ({"claim_id": "t.claim_id + k * {claims_claim}",
+                                             "url": "t.url || '/' || k"}, ""),
+    "claims_proposition": ({
+        "first_claim_id": "t.first_claim_id + k * {claims_claim}"}, ""),
+    "claims_claimlink": ({
+        "claim_id": "t.claim_id + k * {claims_claim}",
+        "target_claim_id": "t.target_claim_id + k * {claims_claim}",
+        "proposition_id": "t.proposition_id + k * {claims_proposition}"}, ""),
+}
+SHIFT = "make_interval(mins => ((({row}) * 7919 + k * 104729) % 1051200)::int)"
+
+
+def copy_slices(start: int, stop: int) -> None:
+    """Slices ``start`` to ``stop`` as copies of slice 0 (COPIED above), one transaction each."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        largest = {}
+        for table in COPIED:
+            cursor.execute(f"SELECT max(id) FROM {table}")
+            largest[table] = cursor.fetchone()[0]
+        for k in range(start, stop):
+            with transaction.atomic():
+                for table, (overrides, shift_row) in COPIED.items():
+                    cursor.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE "
+                        "table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+                        [table])
+                    columns = [row[0] for row in cursor.fetchall()]
+                    shift = SHIFT.format(row=shift_row.format(shift_of="")) if shift_row else ""
+                    values = [f"t.id + k * {largest[table]}" if column == "id" else
+                              overrides.get(column, f't."{column}"').format(shift=shift,
+                                                                           **largest)
+                              for column in columns]
+                    names = ", ".join(f'"{column}"' for column in columns)
+                    cursor.execute(
+                        f"INSERT INTO {table} ({names}) SELECT {', '.join(values)} FROM "
+                        f"{table} t, (SELECT {k} AS k) AS slice WHERE t.id <= {largest[table]}")
+        for table in COPIED:
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                           f"(SELECT max(id) FROM {table}))")
+
+
+def load(rng: random.Random, start: int, stop: int, shared: tuple[list, list]) -> dict:
+    """Slices ``start`` to ``stop`` (100,000 published claims each: the first generated, the
+    others copied from it), then VACUUM ANALYZE: the planner's statistics, and nothing left
+    for autovacuum to write while requests are measured (a write moves the database moment
+    and retires the API's kept pages). Returns the rows there are now."""
+    from django.db import connection
+
+    if start == 0:
+        load_slice(rng, 0, *shared)
+        connection.close()  # let the slice's objects go
+        start = 1
+    if stop > start:
+        copy_slices(start, stop)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+        counts = {}
+        for name, sql in (("articles", "SELECT count(*) FROM claims_article"),
+                          ("claims", "SELECT count(*) FROM claims_claim"),
+                          ("evidence", "SELECT count(*) FROM claims_evidence")):
+            cursor.execute(sql)
+            counts[name] = cursor.fetchone()[0]
+    return counts
 
 
 # --- serving and measuring --------------------------------------------------------------------
@@ -205,7 +315,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(database_url: str, port: int) -> subprocess.Popen:
+def serve(database_url: str, port: int, cache_url: str = "") -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -218,6 +328,8 @@ def serve(database_url: str, port: int) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("CACHE_URL", None)  # throttle counts in each worker's memory, as on a laptop
+    if cache_url:  # ...or in Redis, as in production (and the API's kept pages with them)
+        env["CACHE_URL"] = cache_url
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py",
          "-w", str(WORKERS),
@@ -248,9 +360,14 @@ UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def run_wrk(url: str, seconds: int, connections: int) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
-        capture_output=True, text=True, check=True).stdout
+    command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if "fresh=" in url:
+            script.write(WRK_FRESH)
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run(command + [url], capture_output=True, text=True,
+                             check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit(f"wrk saw errors:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -266,12 +383,14 @@ def run_python_client(url: str, seconds: int, connections: int) -> dict:
     errors: list[int] = []
     stop = time.perf_counter() + seconds
 
+    fresh = itertools.count()
+
     def loop():
         mine = []
         while time.perf_counter() < stop:
             started = time.perf_counter()
             connection = HTTPConnection(host, int(port), timeout=10)
-            connection.request("GET", path)
+            connection.request("GET", path + str(next(fresh)) if "fresh=" in path else path)
             response = connection.getresponse()
             response.read()
             connection.close()
@@ -295,15 +414,30 @@ def run_python_client(url: str, seconds: int, connections: int) -> dict:
 
 
 def check_answers(base: str) -> None:
-    """Both answer 200 with the same 50 claims, newest first."""
+    """All answer 200 with the same 50 claims, newest first; a kept page is the page."""
     _, api = fetch(base + TARGETS["API"])
+    _, kept = fetch(base + TARGETS["API"])
+    _, new = fetch(base + TARGETS["API new"] + "0")
     _, plain = fetch(base + TARGETS["plain"])
     api_ids = [row["id"] for row in json.loads(api)["results"]]
     plain_ids = [row["id"] for row in json.loads(plain)["results"]]
-    if len(api_ids) != 50 or api_ids != plain_ids:
+    new_ids = [row["id"] for row in json.loads(new)["results"]]
+    if len(api_ids) != 50 or not api_ids == plain_ids == new_ids:
         raise SystemExit(f"The API and the plain view disagree: {api_ids[:5]} / {plain_ids[:5]}")
-    print(f"   both answer the same 50 claims; API body {len(api):,} bytes, plain "
+    if kept != api:
+        raise SystemExit("A kept page differs from the page.")
+    print(f"   all answer the same 50 claims; API body {len(api):,} bytes, plain "
           f"{len(plain):,} bytes", flush=True)
+
+
+def wal_position() -> int:
+    """Where the cluster's write-ahead log ends, in bytes: how much was written meanwhile (by
+    any database of the cluster) says whether the API's kept pages could be served."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
+        return int(cursor.fetchone()[0])
 
 
 def measure(base: str, seconds: int, rounds: int, connections: int) -> dict:
@@ -311,28 +445,60 @@ def measure(base: str, seconds: int, rounds: int, connections: int) -> dict:
     run = run_wrk if client == "wrk" else run_python_client
     print(f"   load generator: {client}, {connections} connections, {rounds} rounds of "
           f"{seconds} s per target, interleaved", flush=True)
+    runs = itertools.count()
+
+    def url(path: str) -> str:  # "fresh=" URLs new in every run
+        return base + (path + f"{next(runs)}-" if path.endswith("fresh=") else path)
+
     for path in TARGETS.values():  # warm both workers' connections and caches
-        run(base + path, 3, connections)
+        run(url(path), 3, connections)
     results: dict[str, list[dict]] = {name: [] for name in TARGETS}
     for _ in range(rounds):
         for name, path in TARGETS.items():
-            results[name].append(run(base + path, seconds, connections))
+            before = wal_position()
+            row = run(url(path), seconds, connections)
+            row["wal"] = wal_position() - before
+            results[name].append(row)
     # The median round by requests/s, with its own latencies.
     return {name: sorted(rows, key=lambda r: r["rps"])[len(rows) // 2]
             for name, rows in results.items()}
 
 
+def report(results: dict, published: int) -> None:
+    print(f"\n== {published:,} published claims\n{'':10}{'requests/s':>12}{'p50 ms':>10}"
+          f"{'p99 ms':>10}{'WAL written':>14}")
+    for label, row in results.items():
+        print(f"{label:10}{row['rps']:>12,.0f}{row['p50']:>10.1f}{row['p99']:>10.1f}"
+              f"{row['wal']:>12,} B")
+    plain = results["plain"]["rps"]
+    print(f"ratio API / plain: {results['API']['rps'] / plain:.2f} (goal >= 0.7), every page "
+          f"new {results['API new']['rps'] / plain:.2f}; API p99 {results['API']['p99']:.1f} "
+          f"ms (goal <= 50 ms), every page new {results['API new']['p99']:.1f} ms", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[SLICE], metavar="N",
+                        help="published claims to measure at, ascending, whole multiples of "
+                        f"{SLICE:,}: the database grows from one to the next (e.g. 100000 "
+                        "1000000)")
     parser.add_argument("--seconds", type=int, default=15, help="per round and target")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=WORKERS,
                         help="concurrent requests (default: one per gunicorn worker)")
+    parser.add_argument("--cache-url", default="",
+                        help="the web processes' CACHE_URL (a Redis URL, as in production); "
+                        "default: each worker's own memory")
+    parser.add_argument("--name-prefix", default="claimtrack_bench_api_",
+                        help="of the throw-away database's name")
     parser.add_argument("--keep", action="store_true",
                         help="serve the loaded database until Ctrl-C after measuring")
     args = parser.parse_args()
+    if any(size % SLICE or size <= 0 for size in args.sizes) or args.sizes != sorted(
+            args.sizes):
+        parser.error(f"--sizes: ascending whole multiples of {SLICE:,}")
 
-    name = f"claimtrack_bench_api_{os.getpid()}"
+    name = f"{args.name_prefix}{os.getpid()}"
     database_url = f"{PG_URL}/{name}"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally drops it
     admin(f'CREATE DATABASE "{name}"')
@@ -345,34 +511,36 @@ def main() -> None:
         django.setup()
         from django.conf import settings
         from django.core.management import call_command
-
-        settings.DEBUG = False  # no query log while loading
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        counts = load()
-        print(f"== database {name}: {counts['published']:,} published claims of "
-              f"{counts['claims']:,}, {counts['articles']:,} articles, {counts['evidence']:,} "
-              f"evidence rows (migrated and loaded in {time.perf_counter() - started:.0f} s)",
-              flush=True)
         from django.db import connections
 
-        connections.close_all()
-
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = serve(database_url, port)
-        wait_until_up(base, server)
-        check_answers(base)
-        results = measure(base, args.seconds, args.rounds, args.connections)
-        print(f"\n{'':8}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
-        for label, row in results.items():
-            print(f"{label:8}{row['rps']:>12,.0f}{row['p50']:>10.1f}{row['p99']:>10.1f}")
-        ratio = results["API"]["rps"] / results["plain"]["rps"]
-        print(f"ratio API / plain: {ratio:.2f} (goal >= 0.7); API p99 "
-              f"{results['API']['p99']:.1f} ms (goal <= 50 ms)", flush=True)
-        if args.keep:
-            print(f"serving on {base} until Ctrl-C", flush=True)
-            server.wait()
+        settings.DEBUG = False  # no query log while loading
+        call_command("migrate", verbosity=0)
+        rng = random.Random(SEED)
+        shared = load_shared(rng)
+        loaded = 0
+        for size in args.sizes:
+            started = time.perf_counter()
+            counts = load(rng, loaded // SLICE, size // SLICE, shared)
+            loaded = size
+            print(f"== database {name}: {size:,} published claims; now "
+                  f"{counts['claims']:,} claims, {counts['articles']:,} articles, "
+                  f"{counts['evidence']:,} evidence rows, loaded in "
+                  f"{time.perf_counter() - started:.0f} s (with VACUUM ANALYZE)", flush=True)
+            connections.close_all()
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server = serve(database_url, port, args.cache_url)
+            try:
+                wait_until_up(base, server)
+                check_answers(base)
+                report(measure(base, args.seconds, args.rounds, args.connections), size)
+                if args.keep and size == args.sizes[-1]:
+                    print(f"serving on {base} until Ctrl-C", flush=True)
+                    server.wait()
+            finally:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
+            connections.close_all()
     except KeyboardInterrupt:
         pass
     finally:
