@@ -9,7 +9,8 @@ Run: `make bench-pipeline` (= `.venv/bin/python bench/pipeline.py --sizes 100000
 2. stores N claims the way bench/matching.py does (its `load`: generated from the vclaims
    files, twenty to an article, the full-text index built after loading), growing the table
    to each size in turn;
-3. starts two workers (`celery -A config worker -c 1` each, every queue, the settings of
+3. starts two workers (`celery -A config worker -c 1` each, every queue; with `--split` one
+   reads extraction's queue and one matching's, as compose splits them; the settings of
    production: acks late, prefetch 1, task events) with bench/pipeline_worker.py included,
    and measures the rate of a task that does nothing (the reference, same run);
 4. ingests M articles through `claims.ingestion.article_ingest` (generated from
@@ -109,15 +110,17 @@ class Workers:
     """The bench's Celery workers: started with the bench's environment, their logs kept in a
     temporary directory, their peak memory sampled, stopped as a process group."""
 
-    def __init__(self, count: int, env: dict[str, str], logs: Path) -> None:
+    def __init__(self, queues: list[list[str]], env: dict[str, str], logs: Path) -> None:
         self.processes: list[subprocess.Popen] = []
         self.peak: list[dict[str, int]] = []
-        for number in range(count):
+        self.queues = queues
+        for number, read in enumerate(queues):
             log = open(logs / f"worker{number}.log", "wb")  # noqa: SIM115 (kept while it runs)
             self.processes.append(subprocess.Popen(
                 [str(CELERY), "-A", "config", "worker", "-c", "1", "-P", "prefork",
                  "-n", f"bench{number}-{os.getpid()}@%h", "-I", "pipeline_worker",
-                 "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+                 "--without-gossip", "--without-mingle", "--loglevel=WARNING",
+                 *(["-Q", ",".join(read)] if read else [])],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True))
             self.peak.append({"main": 0, "pool": 0})
@@ -161,12 +164,18 @@ def noop_rate(app, stats, workers: Workers, count: int) -> float:
     def done() -> int:
         return int(stats.hget(COUNT_KEY, "bench.noop") or 0)
 
-    for _ in range(20):  # warm up: the pool processes import the task's module on first use
-        app.send_task("bench.noop")
+    # To each worker's first queue in turn (with --split each reads its own).
+    queues = [read[0] if read else None for read in workers.queues]
+
+    def send(number: int) -> None:
+        app.send_task("bench.noop", queue=queues[number % len(queues)])
+
+    for number in range(20):  # warm up: the pool processes import the module on first use
+        send(number)
     wait_for(lambda: done() >= 20, 120, "the workers' first tasks", workers)
     started, base = time.perf_counter(), done()
-    for _ in range(count):
-        app.send_task("bench.noop")
+    for number in range(count):
+        send(number)
     wait_for(lambda: done() >= base + count, 300, f"{count} no-op tasks", workers, step=0.01)
     return count / (time.perf_counter() - started)
 
@@ -229,14 +238,15 @@ def run_size(size: int, app, stats, workers: Workers, made: list[dict], noop_cou
         "stage": {stage: (runtime.get(task, 0.0), counted.get(task, 0))
                   for stage, task in STAGE_TASKS.items()},
         "busy": sum(runtime.values()) / (wall * len(workers.processes)),
-        "rss": [dict(peak) for peak in workers.peak],
+        "rss": [dict(peak) for peak in workers.peak], "queues": workers.queues,
     }
 
 
 def report(row: dict) -> None:
     n = row["articles"]
     print(f"\n== {row['size']:,} stored claims, {n} articles ingested "
-          f"({row['claims'] / max(n, 1):.1f} claims each), two workers")
+          f"({row['claims'] / max(n, 1):.1f} claims each), workers reading "
+          + "; ".join(",".join(read) or "every queue" for read in row["queues"]))
     print(f"no-op task rate (reference)        {row['noop']:>9.0f} tasks/s")
     print(f"ingestion (article_ingest, 1 proc) {row['ingest']:>9.1f} articles/s")
     print(f"extracted                          {row['extracted_rate']:>9.2f} articles/s "
@@ -262,7 +272,9 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["100000"],
                         help="stored claims, ascending: 100000 1000000 (or 100000,1000000)")
     parser.add_argument("--articles", type=int, default=200, help="articles ingested a size")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="each reading every queue")
+    parser.add_argument("--split", action="store_true",
+                        help="two workers as compose splits them: extraction, matching")
     parser.add_argument("--noop", type=int, default=2000, help="no-op tasks for the reference")
     parser.add_argument("--deadline", type=float, default=1800,
                         help="seconds a size may take to settle its articles")
@@ -293,9 +305,11 @@ def main() -> None:
         from django.core.management import call_command
 
         from claims.models import Source
-        from config.celery import app
+        from config.celery import app, queue_for
 
         settings.DEBUG = False
+        queues = ([[queue_for("extract")], [queue_for("match")]] if args.split
+                  else [[] for _ in range(args.workers)])
         call_command("migrate", verbosity=0)
         sources = Source.objects.bulk_create(
             [Source(name=f"Outlet {i}", domain=f"outlet{i}.example") for i in range(SOURCES)])
@@ -312,7 +326,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()  # the workers' connections, not the loader's, from here
-            workers = Workers(args.workers, env, logs)
+            workers = Workers(queues, env, logs)
             try:
                 row = run_size(size, app, stats, workers,
                                articles(args.articles, round_number * args.articles),
