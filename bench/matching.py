@@ -13,19 +13,34 @@ quick run). It
    loading and built again at each size: its build time and size are reported;
 3. matches 200 new claims, whose texts are real queries (100 Snopes tweets, 100 PolitiFact
    debate sentences, each stored as a claim of its own article), and prints p50 / p95 of
-     candidates   claims.candidates.claim_candidates: the product's lexical path (the GIN index)
+     all words    claims.candidates.claim_candidates with every word ORed (rows=0): the
+                  query the product ran before the rare words (the GIN index)
+     rare words   claim_candidates(rows=--rows, default 5000): claims holding two of the
+                  claim's rarest words (within that many index entries), the GIN index
+     rum          every word ORed, ranked inside a RUM index (`<=>`, extension rum; only
+                  when the server has it: the index is built beside the GIN one)
      match        claims.matching.claim_match: candidates, re-scoring, relation, links written
-     brute force  the same candidate query with index scans turned off, so PostgreSQL computes
+                  (candidates as CLAIMTRACK_MATCH_CANDIDATE_ROWS says: 0, every word, unless
+                  set in the environment)
+     brute force  the all-words query with index scans turned off, so PostgreSQL computes
                   and ranks every stored claim's text vector (fewer queries at 1M: it is slow)
-   and the ratio brute force / candidates.
+   and the ratios to brute force; of the all-words candidates, the share each path also
+   finds, the share of those matching would score above zero (claims.matching's similarity)
+   it finds, on how many queries its best candidate scores as high as the all-words one's,
+   and the share of the claims the whole match linked.
+   `--profile` prints where the whole match spends its time (cProfile, top 25).
 
-Goal (issue "Matching"): p50 <= 20 ms per new claim at 1M on the lexical path.
+`--keep --load-only` loads and indexes a database and keeps it; `--reuse NAME` measures again
+in it (the code as it is now), grown first to `--sizes` when that is larger.
+
+Goal (issue 17): whole match p50 <= 20 ms per new claim at 1M on the lexical path.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import os
 import statistics
 import sys
@@ -45,6 +60,7 @@ SOURCES = 50
 BATCH = 20_000
 KINDS = ("assertion", "allegation", "denial", "quote", "warning")
 INDEX = ("claim_search_vector_idx", "claims_claim")  # migration 0012
+RUM_INDEX = "bench_claim_search_rum_idx"
 
 
 def admin(sql: str) -> None:
@@ -100,17 +116,35 @@ def load(records, first: int, count: int, sources) -> None:
         flush()
 
 
-def build_index() -> tuple[float, int]:
+def rum_available() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
+        return True
+
+
+def build_index(rum: bool) -> dict[str, tuple[float, int]]:
+    """The GIN index (and the RUM one): build seconds and bytes of each."""
     from django.db import connection
 
     name, table = INDEX
+    built = {}
     with connection.cursor() as cursor:
-        started = time.perf_counter()
-        cursor.execute(f'CREATE INDEX "{name}" ON "{table}" USING gin ("search_vector")')
-        seconds = time.perf_counter() - started
+        for label, index, method in (("gin", name, "gin (search_vector)"),
+                                     ("rum", RUM_INDEX, "rum (search_vector rum_tsvector_ops)")):
+            if label == "rum" and not rum:
+                continue
+            started = time.perf_counter()
+            cursor.execute(f'CREATE INDEX "{index}" ON "{table}" USING {method}')
+            seconds = time.perf_counter() - started
+            cursor.execute("SELECT pg_relation_size(%s)", [index])
+            built[label] = (seconds, cursor.fetchone()[0])
         cursor.execute(f'ANALYZE "{table}"')
-        cursor.execute("SELECT pg_relation_size(%s)", [name])
-        return seconds, cursor.fetchone()[0]
+    return built
 
 
 def drop_index() -> None:
@@ -118,6 +152,7 @@ def drop_index() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(f'DROP INDEX IF EXISTS "{INDEX[0]}"')
+        cursor.execute(f'DROP INDEX IF EXISTS "{RUM_INDEX}"')
 
 
 def query_claims(queries: list[str]):
@@ -141,60 +176,165 @@ def query_claims(queries: list[str]):
     return made
 
 
-def brute_force(claim, limit: int):
-    """The candidate query of claims.candidates with index scans off: every row's vector."""
-    from django.db import connection, transaction
-
+def all_words(claim, limit: int):
+    """The candidate query that ORs every word of the claim (before the rare words)."""
     from claims.candidates import claim_candidates
+
+    return claim_candidates(claim, limit, rows=0)
+
+
+def brute_force(claim, limit: int):
+    """The all-words candidate query with index scans off: every row's vector."""
+    from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
-        return claim_candidates(claim, limit)
+        return all_words(claim, limit)
 
 
-def measure(size: int, claims, brute_queries: int) -> dict:
+def rum_ranked(claim, limit: int):
+    """Every word ORed, ranked by the RUM index's own distance (`<=>`, about 1 / ts_rank)."""
+    from django.db.models import BooleanField, FloatField
+    from django.db.models.expressions import RawSQL
+
+    from claims.candidates import _search_words
+    from claims.models import Claim
+
+    query = " OR ".join(_search_words(claim.bears_on))
+    if not query:
+        return []
+    hit = RawSQL("claims_claim.search_vector @@ websearch_to_tsquery('english', %s)", [query],
+                 output_field=BooleanField())
+    distance = RawSQL("claims_claim.search_vector <=> websearch_to_tsquery('english', %s)",
+                      [query], output_field=FloatField())
+    return list(Claim.objects.matchable().exclude(article_id=claim.article_id).filter(hit)
+                .annotate(distance=distance).order_by("distance", "id")
+                .select_related("article", "claimant")[:limit])
+
+
+def scoring(claim, candidates) -> list[tuple[float, int]]:
+    """Of ``candidates``, those matching would score above zero against ``claim`` (the
+    stream-weighted similarity of claims.matching): (score, id), best first."""
+    from claims.engine import propositions as engine
+    from claims.matching import stream_weights
+
+    terms = engine.terms_of(claim.bears_on)
+    others = {c.pk: engine.terms_of(c.bears_on) for c in candidates}
+    weights = stream_weights(terms, *others.values())
+    scored = sorted(((engine.similarity(terms, t, weights), -pk) for pk, t in others.items()),
+                    reverse=True)
+    return [(score, -pk) for score, pk in scored if score > 0]
+
+
+def found_share(path, reference) -> float:
+    """Of the claims in ``reference`` (lists of ids a query), the share ``path`` also finds."""
+    wanted = sum(len(ids) for ids in reference)
+    return sum(len(set(a) & set(b)) for a, b in zip(path, reference)) / wanted if wanted else 1.0
+
+
+def measure(size: int, claims, brute_queries: int, rum: bool, profile: bool,
+            rows: int) -> dict:
     from django.conf import settings
 
     from claims.candidates import claim_candidates
     from claims.matching import claim_match
+    from claims.models import ClaimLink
 
     limit = settings.CLAIMTRACK_MATCH_CANDIDATES
-    # Same answers from both paths (the order may differ only where ranks tie exactly).
+    # Same answers from the index and without it (the order may differ only where ranks tie).
     sample = claims[:brute_queries]
-    agree = sum({c.pk for c in claim_candidates(q, limit)} == {c.pk for c in brute_force(q, limit)}
+    agree = sum({c.pk for c in all_words(q, limit)} == {c.pk for c in brute_force(q, limit)}
                 for q in sample[:10])
-    claim_candidates(claims[0], limit)  # warm the cache the way a running worker is
-    candidates = timed(lambda c: claim_candidates(c, limit), claims)
+    paths = {"all words": all_words,
+             "rare words": lambda claim, limit: claim_candidates(claim, limit, rows=rows)}
+    if rum:
+        paths["rum"] = rum_ranked
+    for path in paths.values():
+        path(claims[0], limit)  # warm the caches the way a running worker is
+    times, found, scored = {}, {}, {}
+    for label, path in paths.items():
+        found[label] = answers = []
+        times[label] = timed(lambda c, path=path, answers=answers: answers.append(
+            path(c, limit)), claims)
+        scored[label] = [scoring(c, answer) for c, answer in zip(claims, answers)]
+        found[label] = [[o.pk for o in answer] for answer in answers]
+    # As good a best candidate: one scoring at least as high as the all-words path's best
+    # (the same claim, or another the all-words query ranked below its twentieth).
+    best = {label: sum(bool(b) and bool(a) and a[0][0] >= b[0][0] - 1e-9
+                       for a, b in zip(scores, scored["all words"]))
+            for label, scores in scored.items()}
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     match = timed(lambda c: claim_match(claim_id=c.pk), claims)
+    if profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    linked = [list(ClaimLink.objects.filter(claim=c, target_claim__isnull=False)
+                   .values_list("target_claim_id", flat=True)) for c in claims]
     brute = timed(lambda c: brute_force(c, limit), sample)
-    return {"size": size, "candidates": candidates, "match": match, "brute": brute,
-            "agree": agree, "checked": min(10, len(sample))}
+    return {"size": size, "rows": rows, "times": times, "match": match, "brute": brute,
+            "agree": agree,
+            "checked": min(10, len(sample)),
+            "overlap": {label: found_share(ids, found["all words"])
+                        for label, ids in found.items()},
+            "linked": {label: found_share(ids, linked) for label, ids in found.items()},
+            "scoring": {label: found_share(ids, [[pk for _, pk in ranked]
+                                                for ranked in scored["all words"]])
+                        for label, ids in found.items()},
+            "best": best, "scored": sum(bool(s) for s in scored["all words"]),
+            "links": sum(map(len, linked))}
 
 
-def report(row: dict, build: tuple[float, int]) -> None:
-    seconds, size = build
-    c, m, b = row["candidates"], row["match"], row["brute"]
-    print(f"\n== {row['size']:,} stored claims: index built in {seconds:.1f} s, "
-          f"{size / 2**20:.0f} MiB; same candidates as brute force on {row['agree']} of "
-          f"{row['checked']} queries")
-    print(f"{'':14}{'p50 ms':>10}{'p95 ms':>10}{'queries':>9}")
-    for label, values in (("candidates", c), ("match", m), ("brute force", b)):
-        print(f"{label:14}{pct(values, 50):>10.1f}{pct(values, 95):>10.1f}{len(values):>9}")
-    print(f"ratio brute force / candidates (p50): {pct(b, 50) / pct(c, 50):.0f}x; goal p50 <= "
-          f"20 ms at 1M: candidates {pct(c, 50):.1f} ms, whole match {pct(m, 50):.1f} ms",
-          flush=True)
+def report(row: dict, built: dict) -> None:
+    from django.conf import settings
+
+    print(f"\n== {row['size']:,} stored claims; same all-words candidates as brute force on "
+          f"{row['agree']} of {row['checked']} queries; rare words within {row['rows']} "
+          f"entries; the match ran with CLAIMTRACK_MATCH_CANDIDATE_ROWS "
+          f"{settings.CLAIMTRACK_MATCH_CANDIDATE_ROWS}")
+    for label, (seconds, size) in built.items():
+        print(f"{label} index built in {seconds:.1f} s, {size / 2**20:.0f} MiB")
+    b = row["brute"]
+    print(f"{'':14}{'p50 ms':>10}{'p95 ms':>10}{'queries':>9}{'brute/p50':>11}"
+          f"{'of all-words':>14}{'of scoring':>12}{'best as good':>14}{'of linked':>11}")
+    for label, values in (*row["times"].items(), ("match", row["match"]), ("brute force", b)):
+        extra = ""
+        if label in row["overlap"]:
+            extra = (f"{row['overlap'][label]:>14.3f}{row['scoring'][label]:>12.3f}"
+                     f"{row['best'][label]:>10}/{row['scored']:<3}{row['linked'][label]:>11.3f}")
+        print(f"{label:14}{pct(values, 50):>10.1f}{pct(values, 95):>10.1f}{len(values):>9}"
+              f"{pct(b, 50) / pct(values, 50):>10.1f}x{extra}")
+    print(f"{row['links']} claim links written by the whole match; goal p50 <= 20 ms at 1M: "
+          f"rare words {pct(row['times']['rare words'], 50):.1f} ms, whole match "
+          f"{pct(row['match'], 50):.1f} ms", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--sizes", help="stored claims to measure at (default 100000,1000000; "
+                        "with --reuse: as kept)")
     parser.add_argument("--keep", action="store_true", help="keep the database (to explore)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the whole match")
+    parser.add_argument("--no-rum", action="store_true", help="skip the RUM index")
+    parser.add_argument("--rows", type=int, default=5000,
+                        help="index entries the rare words may hold (claim_candidates rows=)")
+    parser.add_argument("--reuse", metavar="NAME",
+                        help="measure again in a database kept by --keep (kept again)")
+    parser.add_argument("--load-only", action="store_true",
+                        help="load and index, measure nothing (with --keep, for --reuse)")
     args = parser.parse_args()
-    sizes = sorted(int(s) for s in args.sizes.split(","))
+    sizes = sorted(int(s) for s in (args.sizes or "100000,1000000").split(","))
 
-    name = f"claimtrack_bench_matching_{os.getpid()}"
-    admin(f'CREATE DATABASE "{name}"')
+    name = args.reuse or (os.environ.get("BENCH_DB_PREFIX", "claimtrack_bench_matching_")
+                          + str(os.getpid()))
+    args.keep = args.keep or bool(args.reuse)
+    if not args.reuse:
+        admin(f'CREATE DATABASE "{name}"')
     try:
         os.environ["DATABASE_URL"] = f"{PG_URL}/{name}"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -206,27 +346,39 @@ def main() -> None:
 
         settings.DEBUG = False
         call_command("migrate", verbosity=0)
-        from claims.models import Source
+        from claims.matching import terms_count
+        from claims.models import Claim, ClaimLink, Proposition, Source
 
-        sources = Source.objects.bulk_create(
-            [Source(name=f"Outlet {i}", domain=f"outlet{i}.example") for i in range(SOURCES)])
-        records = generate(sizes[-1])
+        rum = not args.no_rum and rum_available()
         queries = load_queries()
         stored = 0
+        if args.reuse:
+            # Grown to the largest size asked for, from where the kept database stopped.
+            stored = Claim.objects.count()
+            sizes = [max(stored, sizes[-1])] if args.sizes else [stored]
+            sources = list(Source.objects.filter(name__startswith="Outlet ").order_by("pk"))
+        else:
+            sources = Source.objects.bulk_create(
+                [Source(name=f"Outlet {i}", domain=f"outlet{i}.example") for i in range(SOURCES)])
+        records = itertools.islice(generate(sizes[-1]), stored, None)
         for size in sizes:
-            drop_index()
-            started = time.perf_counter()
-            load(records, stored, size - stored, sources)
-            print(f"-- loaded {size - stored:,} claims in {time.perf_counter() - started:.0f} s",
-                  flush=True)
-            stored = size
-            build = build_index()
+            built = {}
+            if size > stored:
+                drop_index()
+                started = time.perf_counter()
+                load(records, stored, size - stored, sources)
+                print(f"-- loaded {size - stored:,} claims in "
+                      f"{time.perf_counter() - started:.0f} s", flush=True)
+                stored = size
+                built = build_index(rum)
+            if args.load_only:
+                continue
             claims = query_claims(queries)
-            row = measure(size, claims, brute_queries=50 if size <= 100_000 else 10)
-            report(row, build)
-            from claims.models import Claim, ClaimLink, Proposition
-
-            # The next size starts from the stored claims only.
+            row = measure(size, claims, brute_queries=50 if size <= 100_000 else 10, rum=rum,
+                          profile=args.profile, rows=args.rows)
+            report(row, built)
+            # The next size (or run) starts from the stored claims only.
+            terms_count(claims=claims, sign=-1)
             ClaimLink.objects.filter(claim__in=claims).delete()
             ClaimLink.objects.filter(target_claim__in=claims).delete()
             Proposition.objects.filter(links__isnull=True).delete()

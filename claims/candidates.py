@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
+from itertools import combinations
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, FloatField, Max
 from django.db.models.expressions import RawSQL
 
+from claims.engine import propositions as propositions_engine
 from claims.engine.retrieval import Index
-from claims.models import Claim, FactCheck
+from claims.models import Claim, FactCheck, TermStat
 
 # Kinds that state something another source can repeat or deny.
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{2,}|\d[\d,.]*")
+
+
+# A rare-word query holds at least this many words: similarity needs two shared terms
+# (engine.SHARED_MIN), and a third keeps a claim whose rarest word is a misspelling in reach.
+RARE_WORDS_MIN = 3
+# And at most this many: each index entry read is checked against every pair (28 of 8 words;
+# 66 of 12 took the index scan from about 3 to 24 ms at 100k claims, EXPLAIN ANALYZE).
+RARE_WORDS_MAX = 8
 
 
 def _search_words(text: str) -> list[str]:
@@ -50,24 +62,99 @@ def _cached_index(name: str, state: tuple, rows) -> Index:
 # LIMIT keeps the same candidates on every pass: otherwise PostgreSQL's physical row order,
 # which moves whenever a row is rewritten, decides, and matching twice differs.
 
-def claim_candidates(claim: Claim, limit: int) -> list[Claim]:
+
+@lru_cache(maxsize=50_000)
+def _word_term(word: str) -> str | None:
+    """The stream's term for a search word (as ``TermStat`` counts it), None for a word the
+    proposition terms leave out (stop, reporting and stance words): it never adds to the
+    similarity candidates are re-scored by."""
+    terms = propositions_engine.terms_of(word)
+    return next(iter(terms)) if len(terms) == 1 else None
+
+
+def _rarest_words(words: list[str], budget: int) -> list[str] | None:
+    """The words to query: the rarest first, while the claims holding them add up to at most
+    ``budget`` (at least RARE_WORDS_MIN words, at most RARE_WORDS_MAX); None when all of
+    them fit, since then the full query costs no more. Document frequencies are the
+    stream's (``TermStat``), one query."""
+    terms = {word: _word_term(word) for word in words}
+    df = dict(TermStat.objects.filter(term__in={TermStat.TOTAL, *filter(None, terms.values())})
+              .values_list("term", "claims"))
+    total = df.get(TermStat.TOTAL, 0)
+    # A word without a term of its own is as common as it gets: it is queried last.
+    ranked = sorted((df.get(terms[w], 0) if terms[w] else total, w) for w in words)
+    if sum(count for count, _ in ranked) <= budget:
+        return None
+    chosen, rows = [], 0
+    for count, word in ranked:
+        if len(chosen) == RARE_WORDS_MAX or (len(chosen) >= RARE_WORDS_MIN
+                                             and rows + count > budget):
+            break
+        chosen.append(word)
+        rows += count
+    return chosen
+
+
+_WORD_QUERY = "websearch_to_tsquery('english', %s)"
+
+
+def _any_of(words: list[str]) -> tuple[str, list[str]]:
+    """A tsquery (SQL, parameters) of claims holding any of ``words``."""
+    return _WORD_QUERY, [" OR ".join(words)]
+
+
+def _two_of(words: list[str]) -> tuple[str, list[str]]:
+    """A tsquery (SQL, parameters) of claims holding two of ``words`` or more: what a
+    candidate needs to score at all (engine.SHARED_MIN shared terms)."""
+    pairs = list(combinations(words, 2))
+    sql = " || ".join(f"({_WORD_QUERY} && {_WORD_QUERY})" for _ in pairs)
+    return f"({sql})", [word for pair in pairs for word in pair]
+
+
+def _ranked(others, match: tuple[str, list[str]], ranked_by: str, limit: int) -> list[Claim]:
+    """Claims whose stored vector (migration 0012) satisfies the tsquery ``match``, ranked by
+    ``ts_rank`` against the words ``ranked_by``: found through the GIN index and ranked
+    without parsing each claim's text again."""
+    sql, params = match
+    hit = RawSQL(f"claims_claim.search_vector @@ {sql}", params, output_field=BooleanField())
+    rank = RawSQL(f"ts_rank(claims_claim.search_vector, {_WORD_QUERY})", [ranked_by],
+                  output_field=FloatField())
+    ids = list(others.filter(hit).annotate(rank=rank).order_by("-rank", "id")
+               .values_list("pk", flat=True)[:limit])
+    # Their articles and claimants in a query of their own, by key: joined in the ranking
+    # query, a misestimate of the rows matched made PostgreSQL hash every article first
+    # (16 of 17 ms at 100k claims, EXPLAIN ANALYZE).
+    found = Claim.objects.select_related("article", "claimant").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def claim_candidates(claim: Claim, limit: int, *, rows: int | None = None) -> list[Claim]:
     """Claims of other articles that share words with the proposition ``claim`` bears on
-    (best first, at most limit)."""
+    (best first, at most limit).
+
+    On PostgreSQL every word is ORed unless ``rows`` (CLAIMTRACK_MATCH_CANDIDATE_ROWS, off
+    by default) is set: then, when the claims holding its words add up to more than that,
+    only its rarest words within that many are queried, so the work stays the same however
+    large the table grows (ORing every word makes common ones, "said", "people", pull in most
+    of a million claims: docs/benchmarks.md). Claims holding two of the rare words come
+    first (a candidate sharing fewer words never scores); then, when there are none, those
+    holding one; then, when the rare words find nothing at all, every word. All are ranked
+    against every word, as before."""
     query_text = claim.bears_on
     others = Claim.objects.matchable().exclude(article_id=claim.article_id)
     if connection.vendor == "postgresql":
         words = _search_words(query_text)
         if not words:
             return []
-        # The stored vector of migration 0012 (to_tsvector('english', text)): matched by its
-        # GIN index and ranked without parsing each matching claim's text again.
-        query = " OR ".join(words)
-        hit = RawSQL("claims_claim.search_vector @@ websearch_to_tsquery('english', %s)",
-                     [query], output_field=BooleanField())
-        rank = RawSQL("ts_rank(claims_claim.search_vector, websearch_to_tsquery('english', %s))",
-                      [query], output_field=FloatField())
-        return list(others.filter(hit).annotate(rank=rank).order_by("-rank", "id")
-                    .select_related("article", "claimant")[:limit])
+        everything = " OR ".join(words)
+        budget = settings.CLAIMTRACK_MATCH_CANDIDATE_ROWS if rows is None else rows
+        rare = _rarest_words(words, budget) if budget else None
+        if rare:
+            for match in (_two_of(rare), _any_of(rare)):
+                found = _ranked(others, match, everything, limit)
+                if found:
+                    return found
+        return _ranked(others, _any_of(words), everything, limit)
     state = Claim.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
     index = _cached_index("claims", (state["n"], state["changed"]),
                           Claim.objects.matchable()

@@ -298,6 +298,11 @@ CLAIMTRACK_ARTICLE_MAX_CLAIMS = env_int("CLAIMTRACK_ARTICLE_MAX_CLAIMS", 120, mi
 # After a bulk import of fact-checks, the claims of this many recent days are matched again.
 CLAIMTRACK_REMATCH_DAYS = env_int("CLAIMTRACK_REMATCH_DAYS", 30, minimum=0)
 CLAIMTRACK_MATCH_CANDIDATES = env_int("CLAIMTRACK_MATCH_CANDIDATES", 20, minimum=1)
+# On PostgreSQL, more than 0: candidates come from a claim's rarest words, as many as the
+# claims holding them stay within this many index entries, so the query's cost no longer
+# grows with the table. Off (0, every word) until it keeps the dev files' figures: at 5000
+# the propositions' B3-F1 x side fell from 0.681 to 0.679 (docs/benchmarks.md, quality.md).
+CLAIMTRACK_MATCH_CANDIDATE_ROWS = env_int("CLAIMTRACK_MATCH_CANDIDATE_ROWS", 0, minimum=0)
 # Suggested claim-to-claim links kept per claim, the best first.
 CLAIMTRACK_MATCH_LINKS_MAX = env_int("CLAIMTRACK_MATCH_LINKS_MAX", 3, minimum=1)
 # Sentence embeddings in matching: "auto" uses the optional dense extra when it is installed,

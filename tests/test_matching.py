@@ -296,6 +296,7 @@ def test_the_stored_text_vector_ranks_as_the_text_itself(demo_matched):
                         .annotate(v=vector).filter(v=query)
                         .annotate(rank=SearchRank(vector, query)).order_by("-rank", "id")
                         .values_list("id", flat=True)[:20])
-        assert [c.pk for c in claim_candidates(claim, 20)] == expected
+        # Every word (rows=0); the rare words are held to it in test_candidates_scale.py.
+        assert [c.pk for c in claim_candidates(claim, 20, rows=0)] == expected
         compared += bool(expected)
     assert compared >= 10
