@@ -19,9 +19,10 @@ position or a failover to another server never matches a page kept before it.
 Other databases (SQLite, the laptop default) have no such position: nothing is kept there.
 
 The key is what decides the body: the audience (desk staff see every state), the negotiated
-media type with its parameters, and the whole absolute URL (the next/previous links repeat
-the host and every query parameter, even those the view does not read). Only JSON is kept;
-the browsable API's HTML holds a fresh CSRF token on each request.
+media type with its parameters, and the whole absolute URL (the next link repeats the host
+and the parameters). Only JSON is kept; the browsable API's HTML holds a fresh CSRF
+token on each request. Only first pages of URLs whose parameters the view reads are kept
+(``page_key``).
 """
 
 from __future__ import annotations
@@ -65,10 +66,19 @@ def database_moment(model) -> str | None:
         return f"{using}:{cursor.fetchone()[0]}"
 
 
-def page_key(request) -> str | None:
-    """The cache key of this request's page, or None when its body is not kept (not JSON)."""
+def page_key(request, *, known: set[str]) -> str | None:
+    """The cache key of this request's page, or None when its body is not kept: not JSON, a
+    later page (a ``cursor``), or a parameter outside ``known``, the ones the view reads.
+
+    Only first pages of the URLs the view understands are kept: they are the ones asked for
+    again and again (a reader's front page, a filter), while a crawl's cursors or a parameter
+    made up per request would each keep a body (~100 kB) that nobody asks for twice.
+    """
     renderer = getattr(request, "accepted_renderer", None)
     if getattr(renderer, "format", None) != "json":
+        return None
+    params = request.query_params
+    if "cursor" in params or not known.issuperset(params):
         return None
     audience = "desk" if sees_everything(request) else "public"
     return "api-page:" + hashlib.sha256(

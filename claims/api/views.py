@@ -82,13 +82,17 @@ class ConditionalMixin:
     representation_ttl = 3600
     PAGING_PARAMS = frozenset({"cursor", "page_size", "search", "ordering", "format"})
 
-    def _representation_key(self, request) -> str:
-        """The URL as far as it decides the body, for this audience and format: parameters
-        the view does not read are left out (each new one would otherwise be a new key)."""
+    def _known_params(self) -> set[str]:
         known = set(self.PAGING_PARAMS)
         filterset = getattr(self, "filterset_class", None)
         known |= set(filterset.base_filters) if filterset else set(
             getattr(self, "filterset_fields", None) or ())
+        return known
+
+    def _representation_key(self, request) -> str:
+        """The URL as far as it decides the body, for this audience and format: parameters
+        the view does not read are left out (each new one would otherwise be a new key)."""
+        known = self._known_params()
         params = sorted((name, value) for name in known
                         for value in request.query_params.getlist(name))
         audience = "desk" if sees_everything(request) else "public"
@@ -166,7 +170,7 @@ class ConditionalMixin:
         # Authentication, permissions, throttling and content negotiation have run (DRF's
         # initial()), so a kept page still counts against the caller's rate.
         queryset = self.get_queryset()
-        key = pages.page_key(request)
+        key = pages.page_key(request, known=self._known_params())
         moment = pages.database_moment(queryset.model) if key else None
         if moment is not None:
             kept = pages.page_get(key, moment)
