@@ -112,7 +112,7 @@ bench-metrics: install
 	$(BIN)/python bench/metrics.py
 
 ## Articles through the pipeline on two real workers with 100k stored claims (throw-away
-## database on 127.0.0.1:5432, Redis 127.0.0.1:6379/12; about 10 minutes;
-## PIPELINE_ARGS="--sizes 100000 1000000" adds 1M, about 45 minutes)
+## database on 127.0.0.1:5432, Redis 127.0.0.1:6379/12; about 12 minutes on a busy machine;
+## PIPELINE_ARGS="--sizes 100000 1000000" adds 1M, about an hour in all)
 bench-pipeline: install
 	$(BIN)/python bench/pipeline.py --sizes 100000 $(PIPELINE_ARGS)
