@@ -64,6 +64,26 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
+def desk_people(db):
+    """Make desk members, each with a signed-in client: ``desk_people([(name, role), ...])``
+    gives ``{name: (user, client)}`` (role None: staff without a role)."""
+    from django.test import Client
+
+    from tests.factories import desk_user
+
+    def make(pairs):
+        people = {}
+        for name, role in pairs:
+            user = desk_user(name, role)
+            client = Client()
+            client.force_login(user)
+            people[name] = (user, client)
+        return people
+
+    return make
+
+
+@pytest.fixture
 def server(settings):
     """A web server of the test's own on 127.0.0.1 (tests/httpserver.py), the one host the
     fetcher may reach although private, with short timeouts."""

@@ -18,7 +18,7 @@ from claims.comments import comment_add
 from claims.inbox import SECTION_LIMIT, inbox_counts, inbox_for
 from claims.models import Claim, Comment, DeskProfile, Notification, ReviewEvent
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER
-from tests.factories import ArticleFactory, ClaimFactory, desk_user, publish_claim
+from tests.factories import ArticleFactory, ClaimFactory, publish_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +33,12 @@ def claim_url(claim):
 
 
 @pytest.fixture
-def people(db):
+def people(desk_people):
     """The desk: a reporter, two fact-checkers and two editors, each with a signed-in
     client."""
-    def person(name, role):
-        user = desk_user(name, role)
-        client = Client()
-        client.force_login(user)
-        return user, client
-
-    return {name: person(name, role) for name, role in [
+    return desk_people([
         ("reporter", REPORTER), ("checker", FACT_CHECKER), ("checker2", FACT_CHECKER),
-        ("editor", EDITOR), ("editor2", EDITOR)]}
+        ("editor", EDITOR), ("editor2", EDITOR)])
 
 
 def submit(claim, user, verdict="false"):
