@@ -27,6 +27,7 @@ from claims.engine import relation as relation_engine
 from claims.engine import retrieval
 from claims.errors import InvalidFactCheck as InvalidRecord
 from claims.models import Claim, ClaimLink, FactCheck, Proposition, ReviewEvent
+from claims.propositions import link_decide
 from claims.roles import REVIEW_READ
 
 MAX_CLAIM_CHARS = 10_000
@@ -541,19 +542,16 @@ def factcheck_attach(*, claim: Claim, factcheck: FactCheck, user) -> tuple[Claim
     link = ClaimLink.objects.select_for_update().filter(claim=locked, factcheck=factcheck).first()
     if link is not None and link.status == ClaimLink.Status.CONFIRMED:
         return link, False
-    now = timezone.now()
     if link is None:
         relation, _, cues = relation_engine.classify(factcheck.claim_reviewed, locked.text,
                                                      text_kind=locked.kind)
         link = ClaimLink.objects.create(
             claim=locked, factcheck=factcheck, relation=relation, cues=list(cues),
             score=_similarity(locked.said, factcheck.claim_reviewed), method=ATTACH_METHOD,
-            status=ClaimLink.Status.CONFIRMED, decided_by=user, decided_at=now)
-    else:
-        link.status = ClaimLink.Status.CONFIRMED
-        link.decided_by = user
-        link.decided_at = now
-        link.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+            status=ClaimLink.Status.CONFIRMED, decided_by=user,
+            decided_at=timezone.now())
+    else:  # a suggestion, or a rejected link: confirmed as any link decision is
+        link = link_decide(link=link, user=user, status=ClaimLink.Status.CONFIRMED)
     where = ", ".join(part for part in (
         factcheck.publisher, factcheck.reviewed_on.isoformat() if factcheck.reviewed_on else "",
         verdict_words(factcheck.verdict)) if part)
