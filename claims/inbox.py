@@ -111,10 +111,6 @@ def _latest(events: QuerySet, prefix: str) -> dict:
     }
 
 
-def _claims() -> QuerySet:
-    return Claim.objects.select_related("claimant", "article__source")
-
-
 def _mine_sent_back(user) -> Q:
     return Q(status=Status.IN_REVIEW, assigned_to=user, proposed_by=user) & Exists(
         _sent_back_events())
@@ -289,19 +285,18 @@ class Inbox:
         return sum(section.new for section in self.sections if section.acts)
 
 
-def _arrived_at(key: str, item) -> datetime | None:
-    """When an item came into its section: what "new since I last looked" compares."""
-    return {
-        "sent_back": lambda: item.sent_back_at,
-        "assigned": lambda: item.assigned_at,
-        "approval": lambda: item.proposed_at,
-        "corrections": lambda: item.correction_proposed_at,
-        "flagged": lambda: item.flag_at,
-        "mentions": lambda: item.created_at,
-        "notifications": lambda: item.created_at,
-        "my_flags": lambda: item.my_flag_at,
-        "my_articles": lambda: item.state_changed_at,
-    }[key]()
+# When an item came into its section (the attribute): what "new since I last looked" compares.
+ARRIVED_AT = {
+    "sent_back": "sent_back_at",
+    "assigned": "assigned_at",
+    "approval": "proposed_at",
+    "corrections": "correction_proposed_at",
+    "flagged": "flag_at",
+    "mentions": "created_at",
+    "notifications": "created_at",
+    "my_flags": "my_flag_at",
+    "my_articles": "state_changed_at",
+}
 
 
 def inbox_for(*, user, limit: int = SECTION_LIMIT) -> Inbox:
@@ -315,7 +310,7 @@ def inbox_for(*, user, limit: int = SECTION_LIMIT) -> Inbox:
         items = list(_listed(key, querysets[key], user)[:limit]) if count else []
         new = 0
         for item in items:
-            arrived = _arrived_at(key, item)
+            arrived = getattr(item, ARRIVED_AT[key])
             item.is_new = bool(arrived and (counts.seen_at is None or arrived > counts.seen_at))
             new += item.is_new
         sections.append(Section(key=key, title=TITLES[key], count=count, items=items, new=new))
