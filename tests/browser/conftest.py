@@ -145,6 +145,29 @@ def desk_members(**people: str) -> None:
         UserFactory(username=name, is_staff=True).groups.add(groups[role])
 
 
+# The harbour article of the library and desk-day tests, the claim extracted from it, and
+# fact-check library records in the shape of the PolitiFact collection
+# (../shared/data/retrieval/politifact), the first an earlier check of that claim.
+HARBOUR_TEXT = ('"The port handled 40 ships in a single day on Monday," said Senator Jane Roe. '
+                "The mayor denied that any records had been changed.")
+HARBOUR_CLAIM = "The port handled 40 ships in a single day on Monday"
+LIBRARY_RECORDS = [
+    {"vclaim_id": "vclaim-pol-91001", "vclaim": "The port handled 40 ships in one day.",
+     "speaker": "Jane Roe", "truth_label": "barely-true",
+     "date": "stated on March 3, 2021 in a radio interview:",
+     "title": "Roe overstates the port's busiest day",
+     "url": "/factchecks/2021/mar/09/jane-roe/roe-overstates-ports-busiest-day/"},
+    {"vclaim_id": "vclaim-pol-91002", "vclaim": "Harbour fees doubled in a year.",
+     "speaker": "Alan Park", "truth_label": "pants-fire",
+     "date": "stated on May 2, 2020 in a debate:", "title": "No, harbour fees did not double",
+     "url": "/factchecks/2020/may/05/alan-park/no-harbour-fees-did-not-double/"},
+    {"vclaim_id": "vclaim-pol-91003", "vclaim": "Ships wait three days to dock at the port.",
+     "speaker": "Lena Ortiz", "truth_label": "half-true",
+     "date": "stated on June 1, 2020 in a speech:", "title": "Ortiz on waiting ships",
+     "url": "/factchecks/2020/jun/04/lena-ortiz/ortiz-waiting-ships/"},
+]
+
+
 def ingest_harbour_article(text: str):
     """The test article, stored and processed on commit (tasks run in process)."""
     from datetime import datetime

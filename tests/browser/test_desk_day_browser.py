@@ -20,26 +20,23 @@ from claims.comments import comment_add
 from claims.factchecks import factchecks_save, record_from_vclaim
 from claims.models import Claim, ClaimLink, Comment, Notification, ReviewEvent, VerdictVersion
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER
-from tests.browser.conftest import desk_members, expect, ingest_harbour_article, login, screenshot
+from tests.browser.conftest import (
+    HARBOUR_CLAIM,
+    HARBOUR_TEXT,
+    LIBRARY_RECORDS,
+    desk_members,
+    expect,
+    ingest_harbour_article,
+    login,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"  # UserFactory's
-TEXT = ('"The port handled 40 ships in a single day on Monday," said Senator Jane Roe. '
-        "The mayor denied that any records had been changed.")
-EXTRACTED = "The port handled 40 ships in a single day on Monday"
-# Library records in the shape of the PolitiFact collection (../shared/data/retrieval/).
-RECORDS = [
-    {"vclaim_id": "vclaim-pol-92001", "vclaim": "The port handled 40 ships in one day.",
-     "speaker": "Jane Roe", "truth_label": "barely-true",
-     "date": "stated on March 3, 2021 in a radio interview:",
-     "title": "Roe overstates the port's busiest day",
-     "url": "/factchecks/2021/mar/09/jane-roe/roe-overstates-ports-busiest-day/"},
-    {"vclaim_id": "vclaim-pol-92002", "vclaim": "Harbour fees doubled in a year.",
-     "speaker": "Alan Park", "truth_label": "pants-fire",
-     "date": "stated on May 2, 2020 in a debate:", "title": "No, harbour fees did not double",
-     "url": "/factchecks/2020/may/05/alan-park/no-harbour-fees-did-not-double/"},
-]
+TEXT = HARBOUR_TEXT
+EXTRACTED = HARBOUR_CLAIM
+RECORDS = LIBRARY_RECORDS[:2]
 FLAG_NOTE = "The senator repeats this at every hearing; can we check it before Friday?"
 COMMENT = "@edith the 2021 check rated this barely true; same figure?"
 SEND_BACK_NOTE = "Cite the port's own daily log, not only the earlier check."
@@ -200,7 +197,7 @@ def test_the_fact_checker_works_a_flag_and_answers_a_send_back(new_page, claim):
     assert (claim.status, claim.proposed_by.username) == ("awaiting_approval", "fiona")
     comment = Comment.objects.get(claim=claim)
     assert [u.username for u in comment.mentions.all()] == ["edith"]
-    assert ClaimLink.objects.filter(claim=claim, factcheck__external_id="vclaim-pol-92001",
+    assert ClaimLink.objects.filter(claim=claim, factcheck__external_id="vclaim-pol-91001",
                                     status=ClaimLink.Status.CONFIRMED).exists()
 
 

@@ -9,30 +9,23 @@ from claims import review
 from claims.factchecks import factchecks_save, record_from_vclaim
 from claims.models import Claim, ClaimLink
 from claims.roles import FACT_CHECKER
-from tests.browser.conftest import desk_members, expect, ingest_harbour_article, login, screenshot
+from tests.browser.conftest import (
+    HARBOUR_CLAIM,
+    HARBOUR_TEXT,
+    LIBRARY_RECORDS,
+    desk_members,
+    expect,
+    ingest_harbour_article,
+    login,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"  # UserFactory's
-TEXT = ('"The port handled 40 ships in a single day on Monday," said Senator Jane Roe. '
-        "The mayor denied that any records had been changed.")
-EXTRACTED = "The port handled 40 ships in a single day on Monday"
-# Records in the shape of the PolitiFact collection (../shared/data/retrieval/politifact).
-RECORDS = [
-    {"vclaim_id": "vclaim-pol-91001", "vclaim": "The port handled 40 ships in one day.",
-     "speaker": "Jane Roe", "truth_label": "barely-true",
-     "date": "stated on March 3, 2021 in a radio interview:",
-     "title": "Roe overstates the port's busiest day",
-     "url": "/factchecks/2021/mar/09/jane-roe/roe-overstates-ports-busiest-day/"},
-    {"vclaim_id": "vclaim-pol-91002", "vclaim": "Harbour fees doubled in a year.",
-     "speaker": "Alan Park", "truth_label": "pants-fire",
-     "date": "stated on May 2, 2020 in a debate:", "title": "No, harbour fees did not double",
-     "url": "/factchecks/2020/may/05/alan-park/no-harbour-fees-did-not-double/"},
-    {"vclaim_id": "vclaim-pol-91003", "vclaim": "Ships wait three days to dock at the port.",
-     "speaker": "Lena Ortiz", "truth_label": "half-true",
-     "date": "stated on June 1, 2020 in a speech:", "title": "Ortiz on waiting ships",
-     "url": "/factchecks/2020/jun/04/lena-ortiz/ortiz-waiting-ships/"},
-]
+TEXT = HARBOUR_TEXT
+EXTRACTED = HARBOUR_CLAIM
+RECORDS = LIBRARY_RECORDS
 
 
 @pytest.fixture
