@@ -33,7 +33,7 @@ from claims.models import (
     ClaimLink,
     best_per_other,
 )
-from claims.review.evidence import evidence_url_public
+from claims.publishing import evidence_url_public
 from claims.review.rules import four_eyes_waits, may_flag
 from claims.roles import REVIEW_READ
 

@@ -8,10 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from claims.models import Claim, Evidence, ReviewEvent
-from claims.publishing import (  # the rule is publishing's: it decides what readers get
-    evidence_url_public as evidence_url_public,  # re-exported: the claim page marks by it
-)
-from claims.publishing import evidence_url_refusal
+from claims.publishing import evidence_url_refusal  # publishing's rule: it decides what readers get
 from claims.review.rules import (
     Incomplete,
     NotAllowed,
