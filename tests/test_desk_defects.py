@@ -13,7 +13,7 @@ from django.urls import reverse
 from claims import review
 from claims.models import Claim, ClaimLink, Evidence, Proposition
 from claims.roles import EDITOR, FACT_CHECKER, REPORTER
-from tests.factories import ArticleFactory, ClaimFactory, desk_user, publish_claim
+from tests.factories import ArticleFactory, ClaimFactory, publish_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +25,9 @@ def page(pk):
 
 
 @pytest.fixture
-def people(db):
-    def person(name, role):
-        user = desk_user(name, role)
-        client = Client()
-        client.force_login(user)
-        return user, client
-
-    return {name: person(name, role) for name, role in [
-        ("rita", REPORTER), ("checker", FACT_CHECKER), ("editor", EDITOR),
-        ("editor2", EDITOR), ("nora", None)]}
+def people(desk_people):
+    return desk_people([("rita", REPORTER), ("checker", FACT_CHECKER), ("editor", EDITOR),
+                        ("editor2", EDITOR), ("nora", None)])
 
 
 def post(client, claim, button=None, **fields):
