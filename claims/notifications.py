@@ -120,8 +120,7 @@ def notification_email_send(*, notification_id: int) -> str:
     A worker lost between the claim and the server's answer leaves the mail claimed and
     unsent: a lost notice costs less than the same notice twice, and the inbox still has it.
     """
-    row = (Notification.objects.select_related("recipient", "claim", "proposition")
-           .filter(pk=notification_id).first())
+    row = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     if row is None:  # its claim or its recipient was deleted meanwhile
         return GONE
     if not row.recipient.email:  # removed since: nowhere to send it
@@ -139,21 +138,21 @@ def notification_email_send(*, notification_id: int) -> str:
     return SENT
 
 
-def _link(claim, proposition) -> str:
-    if claim is not None:
-        path = reverse("admin:claims_claim_change", args=[claim.pk])
-    elif proposition is not None:
-        path = reverse("admin:claims_proposition_change", args=[proposition.pk])
-    else:
-        path = reverse("admin:index")
-    return settings.CLAIMTRACK_PUBLIC_URL.rstrip("/") + path
+def notification_path(row: Notification) -> str:
+    """Where a notification leads on the desk: its claim, its proposition, or the inbox."""
+    if row.claim_id:
+        return reverse("admin:claims_claim_change", args=[row.claim_id])
+    if row.proposition_id:
+        return reverse("admin:claims_proposition_change", args=[row.proposition_id])
+    return reverse("admin:index")
 
 
 def _message(row: Notification) -> EmailMessage:
     # One message per person: nobody sees who else was told. The comment itself stays on
     # the desk; the mail says what happened and where.
     label = Kind(row.kind).label
-    body = (f"{row.text}\n\nOpen it: {_link(row.claim, row.proposition)}\n\n"
+    link = settings.CLAIMTRACK_PUBLIC_URL.rstrip("/") + notification_path(row)
+    body = (f"{row.text}\n\nOpen it: {link}\n\n"
             "You receive this because you chose e-mail for "
             f"\"{label}\" in your notification settings.\n")
     return EmailMessage(subject=f"[Claimtrack] {_fit(label + ': ' + row.text)[:150]}",

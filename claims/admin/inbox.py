@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from claims import inbox as selectors
 from claims.models import Notification
-from claims.notifications import notifications_mark_read
+from claims.notifications import notification_path, notifications_mark_read
 
 # The part of a comment shown under a mention: enough to know whether to open it now.
 EXCERPT_CHARS = 200
@@ -171,12 +171,7 @@ def inbox_open(request, pk: int):
     if notification is None:
         raise Http404("No such notification of yours.")
     notifications_mark_read(user=request.user, ids=[pk])
-    if notification.claim_id:
-        target = _claim_url(notification.claim_id)
-    elif notification.proposition_id:
-        target = reverse("admin:claims_proposition_change", args=[notification.proposition_id])
-    else:
-        target = reverse("admin:index")
+    target = notification_path(notification)
     if notification.comment_id:
         target += f"#comment-{notification.comment_id}"
     return HttpResponseRedirect(target)
