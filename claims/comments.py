@@ -24,7 +24,7 @@ from claims.models import (
     Proposition,
     ReviewEvent,
 )
-from claims.notifications import notify
+from claims.notifications import notify, quoted
 from claims.review.rules import Incomplete, NotAllowed
 
 # A comment naming more people than this is a broadcast, not a mention: the rest stay text.
@@ -83,8 +83,8 @@ def _mentionable(names: list[str], *, claim, proposition) -> list:
 
 def _where(claim, proposition) -> str:
     if claim is not None:
-        return f"the claim “{Truncator(claim.text).chars(80)}”"
-    return f"the proposition “{Truncator(proposition.text).chars(80)}”"
+        return f"the claim {quoted(claim.text)}"
+    return f"the proposition {quoted(proposition.text)}"
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from claims import enqueue
 from claims.models import Claim, Comment, DeskProfile, Notification, Proposition
@@ -59,6 +60,11 @@ def desk_members_with(permission: str):
                user_permissions__content_type__app_label=app)
     return get_user_model().objects.filter(
         group | direct | Q(is_superuser=True), is_active=True, is_staff=True).distinct()
+
+
+def quoted(text: str) -> str:
+    """The start of a claim's or proposition's words, in quotes, as a notification names it."""
+    return f"“{Truncator(text).chars(80)}”"
 
 
 def _fit(text: str) -> str:

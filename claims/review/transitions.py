@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from claims.matching import claims_priority_refresh
 from claims.models import Claim, Notification, ReviewEvent, Verdict, VerdictVersion
-from claims.notifications import desk_members_with, notifications_settle, notify
+from claims.notifications import desk_members_with, notifications_settle, notify, quoted
 from claims.review.rules import (
     TRANSITIONS,
     Incomplete,
@@ -27,10 +26,6 @@ from claims.review.rules import (
 from claims.webhooks import claim_event
 
 Kind = Notification.Kind
-
-
-def _quoted(claim: Claim) -> str:
-    return f"“{Truncator(claim.text).chars(80)}”"
 
 
 @transaction.atomic
@@ -52,7 +47,7 @@ def claim_take(*, claim, user, take_over: bool = False,
                   note=f"Taken over from {previous}." if previous else "",
                   data={"assigned_to": user.pk})
     notify(recipients=[previous], kind=Kind.TAKEN_OVER, actor=user, claim=claim,
-           text=f"{user} took over your review of {_quoted(claim)}.")
+           text=f"{user} took over your review of {quoted(claim.text)}.")
     return claim
 
 
@@ -72,10 +67,10 @@ def claim_assign(*, claim, user, assignee, expected_version: int | None = None) 
                   fields=["status", "assigned_to"], action=ReviewEvent.Action.ASSIGN,
                   data={"assigned_to": assignee.pk})
     notify(recipients=[assignee], kind=Kind.ASSIGNED, actor=user, claim=claim,
-           text=f"{user} assigned {_quoted(claim)} to you.")
+           text=f"{user} assigned {quoted(claim.text)} to you.")
     if previous is not None and previous.pk != assignee.pk:
         notify(recipients=[previous], kind=Kind.TAKEN_OVER, actor=user, claim=claim,
-               text=f"{user} gave your review of {_quoted(claim)} to {assignee}.")
+               text=f"{user} gave your review of {quoted(claim.text)} to {assignee}.")
     return claim
 
 
@@ -117,7 +112,7 @@ def claim_submit(*, claim, user, verdict: str, rationale: str,
     # Every editor who may publish it; not the proposer (four eyes), who is the actor.
     notify(recipients=desk_members_with(TRANSITIONS["publish"].permission),
            kind=Kind.APPROVAL_NEEDED, actor=user, claim=claim,
-           text=f"{user} proposes “{claim.get_verdict_display()}” for {_quoted(claim)}: "
+           text=f"{user} proposes “{claim.get_verdict_display()}” for {quoted(claim.text)}: "
                 "it awaits your approval.")
     return claim
 
@@ -154,7 +149,7 @@ def claim_send_back(*, claim, user, note: str, expected_version: int | None = No
                   fields=["status", "assigned_to"])
     notifications_settle(claim=claim)
     notify(recipients=[claim.proposed_by], kind=Kind.SENT_BACK, actor=user, claim=claim,
-           text=f"{user} sent back your verdict on {_quoted(claim)}: {note}")
+           text=f"{user} sent back your verdict on {quoted(claim.text)}: {note}")
     return claim
 
 
@@ -214,7 +209,7 @@ def claim_correct(*, claim, user, verdict: str, rationale: str, note: str,
                   data={"from_verdict": claim.verdict, "verdict": verdict}, public=False)
     notify(recipients=desk_members_with(TRANSITIONS["approve_correction"].permission),
            kind=Kind.APPROVAL_NEEDED, actor=user, claim=claim,
-           text=f"{user} proposes a correction of {_quoted(claim)} (to "
+           text=f"{user} proposes a correction of {quoted(claim.text)} (to "
                 f"“{claim.get_correction_verdict_display()}”): it awaits another editor's "
                 "approval.")
     return claim
