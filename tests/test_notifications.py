@@ -402,6 +402,15 @@ def test_each_person_chooses_on_the_settings_page(desk):
     assert profile.by_email == [K.SENT_BACK]
 
 
+def test_unticking_every_box_turns_every_kind_off(desk):
+    client = Client()
+    client.force_login(desk["fiona"])
+    response = client.post(reverse("admin:claims_notification_settings"), {})
+    assert response.status_code == 302
+    profile = DeskProfile.objects.get(user=desk["fiona"])
+    assert profile.in_app == [] and profile.by_email == []
+
+
 def test_the_settings_page_refuses_unknown_kinds_and_keeps_the_old_choice(desk):
     client = Client()
     client.force_login(desk["fiona"])

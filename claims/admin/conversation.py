@@ -77,9 +77,9 @@ class NotificationSettingsForm(forms.Form):
 def _settings_view(model_admin):
     def view(request):
         profile = desk_profile_for(request.user)
-        form = NotificationSettingsForm(request.POST or None, initial={
-            "in_app": profile.in_app, "by_email": profile.by_email})
         if request.method == "POST":
+            # The page lists its own checkboxes (``rows``); the form only validates the post.
+            form = NotificationSettingsForm(request.POST)
             if form.is_valid():
                 desk_profile_update(user=request.user, in_app=form.cleaned_data["in_app"],
                                     by_email=form.cleaned_data["by_email"])
