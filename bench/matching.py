@@ -39,9 +39,12 @@ Goal (issue 17): whole match p50 <= 20 ms per new claim at 1M on the lexical pat
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import hashlib
 import itertools
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -236,6 +239,8 @@ def found_share(path, reference) -> float:
 def measure(size: int, claims, brute_queries: int, rum: bool, profile: bool,
             rows: int) -> dict:
     from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from claims.candidates import claim_candidates
     from claims.matching import claim_match
@@ -264,16 +269,18 @@ def measure(size: int, claims, brute_queries: int, rum: bool, profile: bool,
     best = {label: sum(bool(b) and bool(a) and a[0][0] >= b[0][0] - 1e-9
                        for a, b in zip(scores, scored["all words"]))
             for label, scores in scored.items()}
-    if profile:
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-    match = timed(lambda c: claim_match(claim_id=c.pk), claims)
-    if profile:
-        profiler.disable()
+    # --profile: where the time goes (cProfile) and how many queries a match sends.
+    profiler = cProfile.Profile() if profile else None
+    with CaptureQueriesContext(connection) if profile else contextlib.nullcontext() as queries:
+        if profiler:
+            profiler.enable()
+        match = timed(lambda c: claim_match(claim_id=c.pk), claims)
+        if profiler:
+            profiler.disable()
+    if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        print(f"{len(queries) / len(claims):.1f} queries a match "
+              f"({len(queries)} over {len(claims)} matches)")
     linked = [list(ClaimLink.objects.filter(claim=c, target_claim__isnull=False)
                    .values_list("target_claim_id", flat=True)) for c in claims]
     brute = timed(lambda c: brute_force(c, limit), sample)

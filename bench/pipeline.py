@@ -228,6 +228,7 @@ def run_size(size: int, app, stats, workers: Workers, made: list[dict], noop_cou
 
     return {
         "size": size, "articles": len(ids), "noop": noop, "ingest": len(ids) / ingest_seconds,
+        "engine": engine_seconds(made) / max(len(made), 1),
         "wall": wall, **totals,
         "extracted_rate": rate(totals["extracted"], totals["last_processed"]),
         "matched_rate": rate(totals["matched"], totals["last_matched"]),
@@ -237,6 +238,17 @@ def run_size(size: int, app, stats, workers: Workers, made: list[dict], noop_cou
         "busy": sum(runtime.values()) / (wall * len(workers.processes)),
         "rss": [dict(peak) for peak in workers.peak], "queues": workers.queues,
     }
+
+
+def engine_seconds(made: list[dict]) -> float:
+    """The engine alone on the same texts, in this process: what extraction costs before its
+    database work (the reference for the extraction stage's time per article)."""
+    from claims import engine
+
+    started = time.perf_counter()
+    for fields in made:
+        engine.analyse(fields["text"])
+    return time.perf_counter() - started
 
 
 def report(row: dict) -> None:
@@ -255,6 +267,7 @@ def report(row: dict) -> None:
     for stage, (seconds, tasks) in row["stage"].items():
         print(f"{stage + ' time per article':34} {1000 * seconds / max(n, 1):>9.0f} ms "
               f"({tasks} tasks)")
+    print(f"{'engine alone (analyse, 1 proc)':34} {1000 * row['engine']:>9.1f} ms per article")
     print(f"workers busy                       {100 * row['busy']:>9.0f} % of the wall time")
     for number, peak in enumerate(row["rss"]):
         print(f"worker {number} peak RSS: main {peak['main'] / 1024:.0f} MiB, "
