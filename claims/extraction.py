@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from claims import engine, enqueue
@@ -97,7 +97,8 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
     only if the lease is still this one, so a delivery whose lease was handed back (the
     sweep thought its worker dead) changes nothing.
     """
-    article = Article.objects.only("id", "text").get(pk=article_id)
+    article = Article.objects.only("id", "text").annotate(
+        has_claims=Exists(Claim.objects.filter(article_id=OuterRef("pk")))).get(pk=article_id)
     try:
         extracted = engine.analyse(article.text)
     except Exception as exc:  # the engine is deterministic: a retry would fail the same way
@@ -108,7 +109,7 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
 
     extracted, dropped = most_checkworthy(extracted, settings.CLAIMTRACK_ARTICLE_MAX_CLAIMS)
     with transaction.atomic():
-        if Claim.objects.filter(article_id=article_id).exists():
+        if article.has_claims:
             # Re-extraction deletes claims (and prunes propositions): the membership lock
             # before the article's row, the order every other writer takes them in.
             Proposition.objects.lock_membership()
@@ -116,9 +117,11 @@ def article_extract(*, article_id: int, lease: datetime) -> ProcessOutcome:
         locked = Article.objects.select_for_update(no_key=True).get(pk=article_id)
         if locked.state != Article.State.PROCESSING or locked.state_changed_at != lease:
             return ProcessOutcome("skipped")
-        created, kept = claims_replace(
-            article=locked, extracted=extracted, version=engine.ENGINE_VERSION
-        )
+        # Only the holder of the article's current lease, checked above, writes its claims,
+        # and that lease was taken before ``has_claims`` was read: none came since.
+        created, kept = claims_replace(article=locked, extracted=extracted,
+                                       version=engine.ENGINE_VERSION,
+                                       first=not article.has_claims)
         locked.state = Article.State.DONE
         locked.error = ""
         locked.claims_dropped = dropped
@@ -179,9 +182,13 @@ def claimant_key(name: str) -> str:
 def claimants_resolve(refs) -> dict[str, Claimant]:
     """The stored claimants for engine references, by key, created or enriched.
 
-    Keys are taken in sorted order, the same in every worker, so two workers writing the
-    same claimants wait for each other instead of deadlocking; aliases are merged on a
-    locked row so concurrent merges add up instead of overwriting each other.
+    A few statements for any number of claimants: one read; one insert of the keys not
+    stored (``_claimants_insert``); and only when a stored claimant gains an alias or its
+    first role, one locked read of those rows and one update. Nothing is locked or written
+    when nothing changes. Inserts and locks are taken in key order, the same in every
+    worker, so two workers writing the same claimants wait for each other instead of
+    deadlocking; aliases are merged on a locked row so concurrent merges add up instead of
+    overwriting each other.
     """
     wanted: dict[str, dict] = {}
     for ref in refs:
@@ -194,38 +201,97 @@ def claimants_resolve(refs) -> dict[str, Claimant]:
         entry["aliases"].update(ref.aliases)
         entry["role"] = entry["role"] or (ref.role or "")[:300]
         entry["family"] = entry["family"] or (ref.family or "")[:200]
-    found = {}
-    for key in sorted(wanted):
-        entry = wanted[key]
-        claimant, created = Claimant.objects.get_or_create(key=key, defaults={
-            "name": entry["name"], "role": entry["role"], "kind": entry["kind"],
-            "family": entry["family"] or key[:200], "aliases": sorted(entry["aliases"]),
-        })
-        if not created:
-            # "No key": the claims that other workers insert pointing at this claimant check
-            # their foreign key (FOR KEY SHARE, at commit) without waiting for this lock.
-            claimant = Claimant.objects.select_for_update(no_key=True).get(pk=claimant.pk)
-            aliases = sorted(set(claimant.aliases) | entry["aliases"])
-            if aliases != claimant.aliases or (entry["role"] and not claimant.role):
-                claimant.aliases = aliases
-                claimant.role = claimant.role or entry["role"]
-                claimant.save(update_fields=["aliases", "role"])
-        found[key] = claimant
+    if not wanted:
+        return {}
+    found = Claimant.objects.in_bulk(sorted(wanted), field_name="key")
+    missing = sorted(wanted.keys() - found.keys())
+    if missing:
+        found.update(_claimants_insert([Claimant(
+            key=key, name=wanted[key]["name"], role=wanted[key]["role"],
+            kind=wanted[key]["kind"], family=wanted[key]["family"] or key[:200],
+            aliases=sorted(wanted[key]["aliases"])) for key in missing]))
+        if raced := [key for key in missing if key not in found]:
+            # Another worker stored them since the read (and committed: the insert waited).
+            found.update(Claimant.objects.in_bulk(raced, field_name="key"))
+    enriched = sorted(key for key, claimant in found.items()
+                      if _claimant_merge(claimant, wanted[key]))
+    if enriched:
+        # Merged again on the locked rows, which may have changed since the read. "No key":
+        # the claims that other workers insert pointing at these claimants check their
+        # foreign key (FOR KEY SHARE, at commit) without waiting for this lock.
+        changed = []
+        for claimant in Claimant.objects.select_for_update(no_key=True).filter(
+                key__in=enriched).order_by("key"):
+            if _claimant_merge(claimant, wanted[claimant.key]):
+                changed.append(claimant)
+            found[claimant.key] = claimant
+        Claimant.objects.bulk_update(changed, ["aliases", "role"])
     return found
 
 
-def claims_replace(*, article: Article, extracted, version: str) -> tuple[int, int]:
+def _claimant_merge(claimant: Claimant, entry: dict) -> bool:
+    """Add the entry's aliases to the claimant's (union, sorted) and its role where the
+    claimant has none; whether that changed the claimant."""
+    aliases = sorted(set(claimant.aliases) | entry["aliases"])
+    if aliases == claimant.aliases and (claimant.role or not entry["role"]):
+        return False
+    claimant.aliases = aliases
+    claimant.role = claimant.role or entry["role"]
+    return True
+
+
+def _claimants_insert(claimants: list[Claimant]) -> dict[str, Claimant]:
+    """Insert the claimants, in their order, except those whose key is stored by now;
+    returns the inserted ones by key, with their ids.
+
+    One ``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING`` (PostgreSQL, and SQLite since
+    3.35): a key another worker inserts meanwhile is skipped, not an error, and not a
+    savepoint and a retry per claimant as ``get_or_create`` costs.
+    """
+    meta = Claimant._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    inserted = {}
+    size = connection.ops.bulk_batch_size(fields, claimants) or len(claimants)
+    with connection.cursor() as cursor:
+        for start in range(0, len(claimants), size):
+            batch = claimants[start:start + size]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (names from the model)
+                f"({', '.join(quote(field.column) for field in fields)}) "
+                f"VALUES {', '.join([row] * len(batch))} "
+                f"ON CONFLICT ({quote(meta.get_field('key').column)}) DO NOTHING "
+                f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('key').column)}",
+                [field.get_db_prep_save(field.pre_save(claimant, add=True), connection)
+                 for claimant in batch for field in fields])
+            ids = {key: pk for pk, key in cursor.fetchall()}
+            for claimant in batch:
+                if claimant.key in ids:
+                    claimant.pk = ids[claimant.key]
+                    claimant._state.adding = False
+                    claimant._state.db = connection.alias
+                    inserted[claimant.key] = claimant
+    return inserted
+
+
+def claims_replace(*, article: Article, extracted, version: str,
+                   first: bool = False) -> tuple[int, int]:
     """Replace the article's machine-made claims with a new extraction.
 
     Claims an editor has acted on are kept (and flagged stale when the engine changed),
-    never silently replaced. Returns (created, kept).
+    never silently replaced. ``first``: the caller knows the article has no claims, so
+    there is nothing to keep or delete (not even to look for). Returns (created, kept).
     """
-    kept = list(Claim.objects.filter(article=article).touched())
-    claims_delete(claims=Claim.objects.filter(article=article).exclude(
-        pk__in=[c.pk for c in kept]))
+    # Claimants before the deletion's term counts: claimant rows, then term rows, as a
+    # first extraction takes them, not in the opposite order.
+    claimants = claimants_resolve(item.claimant for item in extracted)
+    kept = [] if first else list(Claim.objects.filter(article=article).touched())
+    if not first:
+        claims_delete(claims=Claim.objects.filter(article=article).exclude(
+            pk__in=[c.pk for c in kept]))
     kept_spans = {(c.start, c.end, c.kind): c for c in kept}
 
-    claimants = claimants_resolve(item.claimant for item in extracted)
     new_claims = []
     seen = set()
     for item in extracted:
