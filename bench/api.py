@@ -1,7 +1,8 @@
 """Requests/s and latency of the published-claims list of the API, against a plain Django JSON
 view over the same rows, at 100k (and, with --sizes, up to 1M) published claims on PostgreSQL.
 
-Run: `make bench-api` (= `.venv/bin/python bench/api.py`), about three minutes at 100k;
+Run: `make bench-api` (= `.venv/bin/python bench/api.py`), about seven minutes at 100k (three
+to load, four to measure);
 `bench/api.py --sizes 100000 1000000` grows the database to 1M after measuring 100k (about
 25 minutes more). It
 
@@ -19,16 +20,22 @@ Run: `make bench-api` (= `.venv/bin/python bench/api.py`), about three minutes a
    throttle raised out of the way; the cache in each worker's memory, or `--cache-url`) and
    measures, from a separate process — wrk when it is installed (`apt-get install wrk`),
    otherwise a small Python client — with one request in flight per worker
-   (`--connections`), 3 interleaved rounds of 15 s each, all three of
+   (`--connections`), 3 interleaved rounds of 15 s each, all five of
      plain:   /bench/plain/claims/?kind=allegation&verdict=false&page_size=50
      API:     /api/v1/claims/?kind=allegation&verdict=false&page_size=50   (anonymous)
      API new: the same with &fresh=<n>, a new n each request
+     plain writing, API writing: plain and API while another process ingests drafts
    where "plain" is a Django view defined in bench/api_urls.py that returns the same 50 rows'
    basic fields as JSON (one query, `.values()`, JsonResponse); "API" is served from the page
-   kept at the database's moment (claims.api.pages) while nothing is written to the cluster,
-   and "API new" is rendered every time, as every page is after a write;
+   kept at the public moment (claims.api.pages: the published-set counter), "API new" is
+   rendered every time, as every page is after a change to the published set; in the
+   "writing" rounds a writer process (`write_drafts`) commits, `--write-rate` times a second,
+   what ingestion and matching write: an article with five draft claims, a link from a draft
+   to a published claim, the published claim's counts and priority, a session — none of which
+   a public reader sees;
 4. prints requests/s, p50 and p99 of each, the write-ahead log written during each round (by
-   any database of the cluster: a write retires kept pages) and the ratios to plain.
+   any database of the cluster), how often the public moment of the claim list moved (a move
+   retires the kept page), the writer's transactions, and the ratios to plain.
 
 Goal (docs/benchmarks.md, "API"): the API at >= 0.7x the plain view's requests/s at 100k,
 p99 <= 50 ms at 1M.
@@ -69,7 +76,11 @@ TARGETS = {
     # The same page under a new URL each request (a parameter the view does not read, which
     # its next link repeats): never a kept page, always rendered — the cost after a write.
     "API new": f"/api/v1/claims/?{QUERY}&fresh=",
+    # While write_drafts commits drafts: the write-ahead log moves, the public moment not.
+    "plain writing": f"/bench/plain/claims/?{QUERY}",
+    "API writing": f"/api/v1/claims/?{QUERY}",
 }
+WRITING = frozenset({"plain writing", "API writing"})
 # wrk: a counter appended to a path with "fresh=<run>-" at its end.
 WRK_FRESH = """
 local n = 0
@@ -432,7 +443,8 @@ def check_answers(base: str) -> None:
 
 def wal_position() -> int:
     """Where the cluster's write-ahead log ends, in bytes: how much was written meanwhile (by
-    any database of the cluster) says whether the API's kept pages could be served."""
+    any database of the cluster) says whether a page kept at the log's position (the desk's)
+    could be served."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -440,24 +452,107 @@ def wal_position() -> int:
         return int(cursor.fetchone()[0])
 
 
-def measure(base: str, seconds: int, rounds: int, connections: int) -> dict:
+def public_moment() -> int:
+    """The claim list's published-set counter (migration 0020): each move retires its public
+    kept pages."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT claims FROM claims_public_moment WHERE id = 1")
+        return int(cursor.fetchone()[0])
+
+
+def write_drafts(database_url: str, rate: float, stop, written) -> None:
+    """A writer process: ``rate`` times a second until ``stop`` is set, one transaction of what
+    ingestion and matching write and a reader of the public list never sees — an article with
+    five draft claims, a link from one of them to a published claim, that claim's counts and
+    priority (matching's refresh) — and a session saved. Counts its commits in ``written``."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.api_settings"
+    import django
+
+    django.setup()
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import transaction
+    from django.utils import timezone
+
+    from claims.models import Article, Claim, ClaimLink, Source
+
+    rng = random.Random(os.getpid())
+    sources = list(Source.objects.values_list("pk", flat=True))
+    published = list(Claim.objects.published().order_by("?").values_list("pk", flat=True)[:1000])
+    interval = 1 / rate
+    due = time.perf_counter()
+    while not stop.is_set():
+        n = written.value + 1
+        text = " ".join(sentence(rng) for _ in range(ARTICLE_SENTENCES))
+        with transaction.atomic():
+            article = Article.objects.create(
+                source_id=rng.choice(sources), url=f"https://drafts.example/{os.getpid()}/{n}",
+                title=sentence(rng, 8)[:-1], text=text, published_at=timezone.now(),
+                content_hash=hashlib.sha256(f"{os.getpid()} {n} {text}".encode()).hexdigest(),
+                state=Article.State.DONE, processed_at=timezone.now(), extractor_version="bench")
+            offsets = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.", text)][:5]
+            drafts = Claim.objects.bulk_create(
+                Claim(article=article, text=text[start:end], start=start, end=end,
+                      sentence_start=start, sentence_end=end, cue="said",
+                      kind=rng.choice(KINDS), checkworthiness=rng.random(),
+                      extractor_version="bench") for start, end in offsets)
+            target = rng.choice(published)
+            ClaimLink.objects.create(claim=drafts[0], target_claim_id=target,
+                                     relation="supports", score=0.5, method="bench")
+            Claim.objects.filter(pk=target).update(corroborations=n % 7, priority=rng.random())
+        SessionStore().save(must_create=True)
+        written.value = n
+        due += interval
+        time.sleep(max(0.0, due - time.perf_counter()))
+
+
+def measure(base: str, seconds: int, rounds: int, connections: int, database_url: str,
+            write_rate: float) -> dict:
+    import multiprocessing
+
     client = "wrk" if shutil.which("wrk") else "python"
     run = run_wrk if client == "wrk" else run_python_client
     print(f"   load generator: {client}, {connections} connections, {rounds} rounds of "
-          f"{seconds} s per target, interleaved", flush=True)
+          f"{seconds} s per target, interleaved; writer at {write_rate:g} transactions/s in "
+          "the writing rounds", flush=True)
     runs = itertools.count()
+    spawn = multiprocessing.get_context("spawn")  # a process of its own, Django set up anew
 
     def url(path: str) -> str:  # "fresh=" URLs new in every run
         return base + (path + f"{next(runs)}-" if path.endswith("fresh=") else path)
 
-    for path in TARGETS.values():  # warm both workers' connections and caches
-        run(url(path), 3, connections)
+    def writing(path: str) -> dict:
+        stop, written = spawn.Event(), spawn.Value("l", 0)
+        writer = spawn.Process(target=write_drafts,
+                               args=(database_url, write_rate, stop, written))
+        writer.start()
+        try:
+            time.sleep(2)  # Django set up and writing before the round starts
+            if not writer.is_alive():
+                raise SystemExit(f"the writer exited with {writer.exitcode}")
+            before = written.value
+            row = run(url(path), seconds, connections)
+            row["writes"] = (written.value - before) / seconds
+        finally:
+            stop.set()
+            writer.join(timeout=30)
+        if writer.exitcode:
+            raise SystemExit(f"the writer exited with {writer.exitcode}")
+        return row
+
+    for name, path in TARGETS.items():  # warm both workers' connections and caches
+        if name not in WRITING:
+            run(url(path), 3, connections)
     results: dict[str, list[dict]] = {name: [] for name in TARGETS}
     for _ in range(rounds):
         for name, path in TARGETS.items():
-            before = wal_position()
-            row = run(url(path), seconds, connections)
+            before, moment = wal_position(), public_moment()
+            row = (writing(path) if name in WRITING
+                   else run(url(path), seconds, connections))
             row["wal"] = wal_position() - before
+            row["moves"] = public_moment() - moment
             results[name].append(row)
     # The median round by requests/s, with its own latencies.
     return {name: sorted(rows, key=lambda r: r["rps"])[len(rows) // 2]
@@ -465,15 +560,20 @@ def measure(base: str, seconds: int, rounds: int, connections: int) -> dict:
 
 
 def report(results: dict, published: int) -> None:
-    print(f"\n== {published:,} published claims\n{'':10}{'requests/s':>12}{'p50 ms':>10}"
-          f"{'p99 ms':>10}{'WAL written':>14}")
+    print(f"\n== {published:,} published claims\n{'':14}{'requests/s':>11}{'p50 ms':>9}"
+          f"{'p99 ms':>9}{'WAL written':>16}{'public moves':>14}{'writes/s':>10}")
     for label, row in results.items():
-        print(f"{label:10}{row['rps']:>12,.0f}{row['p50']:>10.1f}{row['p99']:>10.1f}"
-              f"{row['wal']:>12,} B")
+        writes = f"{row['writes']:>10.1f}" if "writes" in row else f"{'-':>10}"
+        print(f"{label:14}{row['rps']:>11,.0f}{row['p50']:>9.1f}{row['p99']:>9.1f}"
+              f"{row['wal']:>14,} B{row['moves']:>14}{writes}")
     plain = results["plain"]["rps"]
     print(f"ratio API / plain: {results['API']['rps'] / plain:.2f} (goal >= 0.7), every page "
-          f"new {results['API new']['rps'] / plain:.2f}; API p99 {results['API']['p99']:.1f} "
-          f"ms (goal <= 50 ms), every page new {results['API new']['p99']:.1f} ms", flush=True)
+          f"new {results['API new']['rps'] / plain:.2f}; while drafts are written: API / plain "
+          f"writing {results['API writing']['rps'] / results['plain writing']['rps']:.2f}, "
+          f"API writing / API {results['API writing']['rps'] / results['API']['rps']:.2f}; "
+          f"API p99 {results['API']['p99']:.1f} ms (goal <= 50 ms), writing "
+          f"{results['API writing']['p99']:.1f} ms, every page new "
+          f"{results['API new']['p99']:.1f} ms", flush=True)
 
 
 def main() -> None:
@@ -486,6 +586,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=WORKERS,
                         help="concurrent requests (default: one per gunicorn worker)")
+    parser.add_argument("--write-rate", type=float, default=10.0,
+                        help="transactions/s of the draft writer in the writing rounds "
+                        "(default 10: an article with its drafts, a link, a session each)")
     parser.add_argument("--cache-url", default="",
                         help="the web processes' CACHE_URL (a Redis URL, as in production); "
                         "default: each worker's own memory")
@@ -497,6 +600,8 @@ def main() -> None:
     if any(size % SLICE or size <= 0 for size in args.sizes) or args.sizes != sorted(
             args.sizes):
         parser.error(f"--sizes: ascending whole multiples of {SLICE:,}")
+    if args.write_rate <= 0:
+        parser.error("--write-rate: transactions per second, more than 0")
 
     name = f"{args.name_prefix}{os.getpid()}"
     database_url = f"{PG_URL}/{name}"
@@ -533,7 +638,8 @@ def main() -> None:
             try:
                 wait_until_up(base, server)
                 check_answers(base)
-                report(measure(base, args.seconds, args.rounds, args.connections), size)
+                report(measure(base, args.seconds, args.rounds, args.connections,
+                               database_url, args.write_rate), size)
                 if args.keep and size == args.sizes[-1]:
                     print(f"serving on {base} until Ctrl-C", flush=True)
                     server.wait()
