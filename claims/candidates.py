@@ -15,8 +15,9 @@ from itertools import combinations
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Max
+from django.db.models import BooleanField, F, FloatField, Max
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
 
 from claims.engine import propositions as propositions_engine
 from claims.engine.retrieval import Index
@@ -121,10 +122,23 @@ def _ranked(others, match: tuple[str, list[str]], ranked_by: str, limit: int) ->
                   output_field=FloatField())
     ids = list(others.filter(hit).annotate(rank=rank).order_by("-rank", "id")
                .values_list("pk", flat=True)[:limit])
-    # Their articles and claimants in a query of their own, by key: joined in the ranking
-    # query, a misestimate of the rows matched made PostgreSQL hash every article first
-    # (16 of 17 ms at 100k claims, EXPLAIN ANALYZE).
-    found = Claim.objects.select_related("article", "claimant").in_bulk(ids)
+    # The rows in a query of their own, by key: joined in the ranking query, a misestimate
+    # of the rows matched made PostgreSQL hash every article first (16 of 17 ms at 100k
+    # claims, EXPLAIN ANALYZE).
+    return _fetched(ids)
+
+
+# What matching reads of a candidate: the words it bears on, its side, its embedding. Not
+# its article's text (kilobytes a row, twenty rows a match): only the frame before the
+# claim's content, which its side is read from (``Claim.frame``).
+CANDIDATE_FIELDS = ("article_id", "kind", "text", "statement", "proposition_text", "polarity",
+                    "start", "sentence_start", "embedding")
+
+
+def _fetched(ids: list[int]) -> list[Claim]:
+    """The claims of ``ids`` in that order (those still there), as matching reads them."""
+    frame = Substr("article__text", F("sentence_start") + 1, F("start") - F("sentence_start"))
+    found = Claim.objects.only(*CANDIDATE_FIELDS).annotate(frame_text=frame).in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -160,8 +174,8 @@ def claim_candidates(claim: Claim, limit: int, *, rows: int | None = None) -> li
                           Claim.objects.matchable()
                           .values_list("id", "text").iterator())
     ids = [int(pk) for pk, _ in index.search(query_text, k=limit * 3)]
-    found = others.filter(pk__in=ids).select_related("article", "claimant").in_bulk()
-    return [found[i] for i in ids if i in found][:limit]
+    found = set(others.filter(pk__in=ids).values_list("pk", flat=True))
+    return _fetched([i for i in ids if i in found][:limit])
 
 
 def factcheck_candidates(claim: Claim, limit: int) -> list[FactCheck]:

@@ -22,9 +22,11 @@ import logging
 import math
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,7 +43,7 @@ from claims.engine import propositions as engine
 from claims.engine import relation as relation_engine
 from claims.engine.dense import DenseUnavailable
 from claims.engine.retrieval_text import analyse as analyse_terms
-from claims.models import Article, Claim, ClaimLink, Proposition, TermStat
+from claims.models import Article, Claim, ClaimLink, FactCheck, Proposition, TermStat
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +71,8 @@ def cosine(a: Counter, b: Counter) -> float:
 # --- the stream's term counts -------------------------------------------------------------------
 
 
-def _claim_terms(claim: Claim) -> Counter:
-    return engine.terms_of(claim.bears_on)
+def _claim_terms(claim: Claim) -> Mapping[str, int]:
+    return _text_terms(claim.bears_on)
 
 
 def terms_count(*, claims, sign: int = 1) -> int:
@@ -162,83 +164,221 @@ def _dense_cosine(a: bytes | None, b: bytes | None) -> float | None:
 # --- suggestions --------------------------------------------------------------------------------
 
 
-def _suggest(*, claim: Claim, relation: str, score: float, cues, **target) -> None:
-    """Create or refresh a suggested link; a link an editor decided stays as it is."""
-    link = ClaimLink.objects.filter(claim=claim, **target).first()
-    if link is not None and link.status != ClaimLink.Status.SUGGESTED:
-        return
-    other = target.get("target_claim")
-    if other is not None and ClaimLink.objects.filter(claim=other, target_claim=claim).exclude(
-            status=ClaimLink.Status.SUGGESTED).exists():
-        return  # an editor decided the pair from the other side: that decision stands
-    values = {"relation": relation, "score": round(score, 4),
-              "method": METHOD + ("+dense" if dense_enabled() else ""), "cues": list(cues)}
-    if link is None:
-        ClaimLink.objects.create(claim=claim, **target, **values)
-    else:
-        # Only while still a suggestion: an editor's decision made meanwhile stands.
-        ClaimLink.objects.filter(pk=link.pk, status=ClaimLink.Status.SUGGESTED).update(
-            **values, updated_at=timezone.now())
+_TARGETS = ("target_claim", "proposition", "factcheck")
+
+
+class _Links:
+    """The suggestions of a batch of claims being matched, written under the membership
+    lock: the links they already have and the decisions editors made towards them are read
+    once for the batch; new suggestions are inserted together (``flush``), refreshed ones
+    at once. A link an editor decided stays as it is."""
+
+    def __init__(self, claim_ids) -> None:
+        self.existing: dict[tuple[int, str, int], tuple[int, str]] = {}
+        for pk, claim_id, status, *targets in ClaimLink.objects.filter(
+                claim_id__in=claim_ids).values_list(
+                "pk", "claim_id", "status", *(f"{t}_id" for t in _TARGETS)):
+            for name, target_id in zip(_TARGETS, targets):
+                if target_id is not None:
+                    self.existing[claim_id, name, target_id] = (pk, status)
+        # Pairs an editor decided from the other side: (their claim, the batch's claim).
+        self.decided_towards = set(ClaimLink.objects.filter(target_claim_id__in=claim_ids)
+                                   .exclude(status=ClaimLink.Status.SUGGESTED)
+                                   .values_list("claim_id", "target_claim_id"))
+        self.new: list[ClaimLink] = []
+
+    def suggest(self, *, claim: Claim, relation: str, score: float, cues, **target) -> None:
+        """Create or refresh a suggested link."""
+        (name, other), = target.items()
+        known = self.existing.get((claim.pk, name, other.pk))
+        if known is not None and known[1] != ClaimLink.Status.SUGGESTED:
+            return
+        if name == "target_claim" and (other.pk, claim.pk) in self.decided_towards:
+            return  # an editor decided the pair from the other side: that decision stands
+        values = {"relation": relation, "score": round(score, 4),
+                  "method": METHOD + ("+dense" if dense_enabled() else ""), "cues": list(cues)}
+        if known is None:
+            self.new.append(ClaimLink(claim=claim, **target, **values))
+            self.existing[claim.pk, name, other.pk] = (None, ClaimLink.Status.SUGGESTED)
+        elif known[0] is None:  # suggested earlier in this batch, not yet written
+            link = next(n for n in self.new
+                        if n.claim_id == claim.pk and getattr(n, f"{name}_id") == other.pk)
+            for field, value in values.items():
+                setattr(link, field, value)
+        else:
+            # Only while still a suggestion: an editor's decision made meanwhile stands.
+            ClaimLink.objects.filter(pk=known[0], status=ClaimLink.Status.SUGGESTED).update(
+                **values, updated_at=timezone.now())
+
+    def flush(self) -> None:
+        """Insert the new suggestions."""
+        ClaimLink.objects.bulk_create(self.new)
+        for link in self.new:
+            self.existing[link.claim_id, *self._target(link)] = (link.pk,
+                                                                   ClaimLink.Status.SUGGESTED)
+        self.new = []
+
+    @staticmethod
+    def _target(link: ClaimLink) -> tuple[str, int]:
+        return next((name, getattr(link, f"{name}_id")) for name in _TARGETS
+                    if getattr(link, f"{name}_id") is not None)
 
 
 @dataclass
 class _Scored:
     other: Claim
     score: float
-    terms: Counter
+    terms: Mapping[str, int]
     lexical: float = 0.0
+
+
+@dataclass
+class _Prepared:
+    """What matching a claim needs, read and scored before any lock is taken: its terms,
+    the weights they were scored with, its candidates best first, and the fact-checks it
+    would be linked to."""
+
+    claim: Claim
+    terms: Mapping[str, int]
+    weights: engine.Weights
+    scored: list[_Scored]
+    factchecks: list[tuple[FactCheck, str, float, list]]
+
+
+# Claims matched in one transaction: its writes commit together (one commit, not four a
+# claim), and a pass cut short by its time limit loses at most this many claims' work.
+MATCH_BATCH = 16
 
 
 def claim_match(*, claim_id: int) -> dict[str, int]:
     """Put one claim in a proposition, suggest links to other members of it and to
-    fact-checks.
+    fact-checks (``claims_match`` of one claim)."""
+    return claims_match(claim_ids=[claim_id])
+
+
+def claims_match(*, claim_ids, deadline: float | None = None,
+                 then=None) -> dict[str, int]:
+    """Match these claims in order, as ``claim_match`` would one after another, in one
+    transaction: what does not depend on the earlier claims' links (candidates, the
+    stream's weights, fact-check similarity) is read for all of them first, outside the
+    membership lock; then, under it, each joins a proposition and is linked in turn, their
+    priorities are recounted and their fact-check links written. ``then(last_id)``, if
+    given, runs inside the same transaction (a pass records its progress there). With a
+    ``deadline`` (a ``time.monotonic()`` value) claims after the first are left once it
+    passes; the count ``"attempted"`` says how many of ``claim_ids`` were taken.
 
     Claims may be deleted meanwhile (their article extracted again): a claim gone before the
     links are written gets none, and none points at it."""
+    ids = list(claim_ids)
+    found = Claim.objects.select_related("article", "claimant").in_bulk(ids)
+    prepared, attempted = [], 0
+    for claim_id in ids:
+        if attempted and deadline is not None and time.monotonic() >= deadline:
+            break
+        attempted += 1
+        claim = found.get(claim_id)
+        if claim is not None and claim.kind in Claim.MATCHABLE_KINDS:
+            prepared.append(_prepare(claim))
+    _weigh(prepared)
     counts = {"claims": 0, "factchecks": 0, "proposition": 0}
-    claim = Claim.objects.select_related("article", "claimant").filter(pk=claim_id).first()
-    if claim is None or claim.kind not in Claim.MATCHABLE_KINDS:
-        return counts
+    with transaction.atomic():
+        _commit_unsynced()
+        if prepared:
+            _write(prepared, counts)
+        if then is not None and attempted:
+            then(ids[attempted - 1])
+    counts["attempted"] = attempted
+    return counts
+
+
+def _prepare(claim: Claim) -> _Prepared:
     terms = _claim_terms(claim)
     # A claim that states too little to compare starts a proposition of its own, unlinked.
     candidates = claim_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES) \
         if engine.comparable(terms) else []
-    other_terms = {other.pk: _claim_terms(other) for other in candidates}
-    weights = stream_weights(terms, *other_terms.values())
-    _embeddings([claim, *candidates])
-    scored = []
-    for other in candidates:
-        if not engine.comparable(other_terms[other.pk]):
-            continue
-        lexical = engine.similarity(terms, other_terms[other.pk], weights)
-        score = engine.combined(lexical, _dense_cosine(claim.embedding, other.embedding))
-        scored.append(_Scored(other, score, other_terms[other.pk], lexical))
-    scored.sort(key=lambda s: (-s.score, s.other.pk))
+    scored = [_Scored(other, 0.0, _claim_terms(other)) for other in candidates]
+    return _Prepared(claim, terms, None, scored, _factchecks_found(claim))
 
-    with transaction.atomic():
-        # One proposition join at a time across workers, so two matching claims cannot both
-        # start their own; the lock comes before any row lock (one order everywhere, so
-        # matching never deadlocks) and also makes a redelivered pass wait for the first.
-        Proposition.objects.lock_membership()
-        # Deletions take the same lock first, so what exists now stays until the commit.
-        alive = set(Claim.objects.filter(pk__in=[claim.pk, *(s.other.pk for s in scored)])
-                    .values_list("pk", flat=True))
-        if claim.pk not in alive:
-            return counts
-        scored = [s for s in scored if s.other.pk in alive]
-        proposition, counts["proposition"] = _join_proposition(claim, terms, weights, scored)
-        linked, dropped = _link_members(claim, proposition, scored)
-        counts["claims"] = len(linked)
-    # After the commit, outside the global lock: the counts lock claim rows of their own.
-    claims_priority_refresh(claim_ids=[claim.pk, *linked, *dropped])
-    counts["factchecks"] = _match_factchecks(claim)
-    return counts
+
+def _weigh(prepared: list[_Prepared]) -> None:
+    """Score every prepared claim's candidates with the stream's weights of its own terms
+    and its candidates' (one read of the term counts for all of them)."""
+    wanted = [{TermStat.TOTAL, *p.terms, *(t for s in p.scored for t in s.terms)}
+              for p in prepared]
+    df = dict(TermStat.objects.filter(term__in=set().union(*wanted))
+              .values_list("term", "claims")) if prepared else {}
+    _embeddings([c for p in prepared for c in (p.claim, *(s.other for s in p.scored))])
+    for p, terms in zip(prepared, wanted):
+        # Each claim's weights know only its own terms and its candidates', as when it is
+        # matched alone: a term of a proposition's centroid outside them weighs as unseen.
+        own = {term: df[term] for term in terms if term in df}
+        p.weights = engine.Weights(own, own.get(TermStat.TOTAL, 0))
+        scored = []
+        for s in p.scored:
+            if not engine.comparable(s.terms):
+                continue
+            s.lexical = engine.similarity(p.terms, s.terms, p.weights)
+            s.score = engine.combined(s.lexical, _dense_cosine(p.claim.embedding,
+                                                               s.other.embedding))
+            scored.append(s)
+        scored.sort(key=lambda s: (-s.score, s.other.pk))
+        p.scored = scored
+
+
+def _commit_unsynced() -> None:
+    """Let this transaction's commit return before its log reaches the disk (PostgreSQL).
+    Matching writes only what it can make again: a crash loses at most the last fraction of
+    a second of passes, in order, together with the progress they recorded, and the sweep
+    matches those claims again. Every other transaction keeps waiting for the disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _write(prepared: list[_Prepared], counts: dict[str, int]) -> None:
+    # One proposition join at a time across workers, so two matching claims cannot both
+    # start their own; the lock comes before any row lock (one order everywhere, so
+    # matching never deadlocks) and also makes a redelivered pass wait for the first.
+    Proposition.objects.lock_membership()
+    # Deletions take the same lock first, so what exists now stays until the commit.
+    alive = set(Claim.objects.filter(pk__in={
+        pk for p in prepared for pk in (p.claim.pk, *(s.other.pk for s in p.scored))})
+        .values_list("pk", flat=True))
+    refresh, done = set(), set()
+    matched = [p for p in prepared if p.claim.pk in alive]
+    links = _Links([p.claim.pk for p in matched])
+    for p in matched:
+        scored = [s for s in p.scored if s.other.pk in alive]
+        if any(s.other.pk in done for s in scored):
+            links.flush()  # claims of other articles in one batch: each sees the last's links
+        done.add(p.claim.pk)
+        proposition, joined = _join_proposition(p.claim, p.terms, p.weights, scored, links)
+        counts["proposition"] += joined
+        linked, dropped = _link_members(p.claim, proposition, scored, links)
+        counts["claims"] += len(linked)
+        refresh.update((p.claim.pk, *linked, *dropped))
+    for p in matched:
+        for factcheck, label, similarity, cues in p.factchecks:
+            links.suggest(claim=p.claim, factcheck=factcheck, relation=label,
+                          score=similarity, cues=cues)
+        counts["factchecks"] += len(p.factchecks)
+    links.flush()
+    # The counts lock claim rows, after the membership lock like every writer's.
+    claims_priority_refresh(claim_ids=refresh)
 
 
 def _side(claim: Claim) -> tuple[str, tuple[str, ...]]:
-    frame = claim.article.text[claim.sentence_start:claim.start] \
-        if claim.sentence_start < claim.start else ""
-    return engine.stance(claim.polarity, claim.said, frame)
+    return _stance(claim.polarity, claim.said, claim.frame)
+
+
+# The same claims come back as candidates match after match: what is read from their words
+# is kept per text in each worker (read-only mappings, so no caller can change a shared one).
+_stance = lru_cache(maxsize=100_000)(engine.stance)
+
+
+@lru_cache(maxsize=100_000)
+def _text_terms(text: str) -> MappingProxyType:
+    return MappingProxyType(engine.terms_of(text))
 
 
 def _resolved(proposition: Proposition) -> Proposition:
@@ -247,8 +387,8 @@ def _resolved(proposition: Proposition) -> Proposition:
     return proposition
 
 
-def _join_proposition(claim: Claim, terms: Counter, weights: engine.Weights,
-                      scored: list[_Scored]) -> tuple[Proposition | None, int]:
+def _join_proposition(claim: Claim, terms: Mapping[str, int], weights: engine.Weights,
+                      scored: list[_Scored], links: _Links) -> tuple[Proposition | None, int]:
     """Put the claim in the proposition whose centroid it is closest to, or start one.
     Returns (its proposition, 1 if it joined one that existed).
 
@@ -285,10 +425,11 @@ def _join_proposition(claim: Claim, terms: Counter, weights: engine.Weights,
         proposition = Proposition.objects.create(
             text=claim.bears_on, first_claim=claim, first_seen_at=claim.article.date,
             terms=dict(terms), embedding=claim.embedding)
-        _suggest(claim=claim, proposition=proposition, relation=side, score=1.0, cues=cues)
+        links.suggest(claim=claim, proposition=proposition, relation=side, score=1.0,
+                      cues=cues)
         return proposition, 0
     score, proposition = best
-    _suggest(claim=claim, proposition=proposition, relation=side, score=score, cues=cues)
+    links.suggest(claim=claim, proposition=proposition, relation=side, score=score, cues=cues)
     centroid = Counter(proposition.terms)
     centroid.update(terms)
     embedding = _summed(proposition.embedding, claim.embedding) \
@@ -386,8 +527,8 @@ def propositions_centroid_refresh(*, proposition_ids) -> None:
             terms=dict(terms), embedding=embedding, updated_at=timezone.now())
 
 
-def _link_members(claim: Claim, proposition: Proposition | None,
-                  scored: list[_Scored]) -> tuple[list[int], list[int]]:
+def _link_members(claim: Claim, proposition: Proposition | None, scored: list[_Scored],
+                  links: _Links) -> tuple[list[int], list[int]]:
     """Suggest links from the claim to the best-scored other members of its proposition, at
     most CLAIMTRACK_MATCH_LINKS_MAX above the link threshold; its earlier suggestions that
     are no longer among them go. Returns (the claims linked, the claims whose link went)."""
@@ -411,8 +552,8 @@ def _link_members(claim: Claim, proposition: Proposition | None,
             cues = engine.shared_words(_claim_terms(claim), s.terms)
         else:
             cues = list(side_cues or other_cues)
-        _suggest(claim=claim, target_claim=s.other, relation=relation, score=s.score,
-                 cues=cues)
+        links.suggest(claim=claim, target_claim=s.other, relation=relation, score=s.score,
+                      cues=cues)
         linked.append(s.other.pk)
     stale = ClaimLink.objects.filter(claim=claim, target_claim__isnull=False,
                                      status=ClaimLink.Status.SUGGESTED).exclude(
@@ -422,27 +563,22 @@ def _link_members(claim: Claim, proposition: Proposition | None,
     return linked, dropped
 
 
-def _match_factchecks(claim: Claim) -> int:
+def _factchecks_found(claim: Claim) -> list[tuple[FactCheck, str, float, list]]:
+    """The fact-checks the claim is to be linked to: (fact-check, relation, similarity,
+    cues), best candidates first."""
     fact_min = settings.CLAIMTRACK_MATCH_FACTCHECK_MIN
     content = claim_vector(claim.text)
-    found = 0
-    with transaction.atomic():
-        # The claim's row is held (not its key) so it cannot be deleted under its new links.
-        if Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk) \
-                .values_list("pk", flat=True).first() is None:
-            return found
-        for factcheck in factcheck_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
-            checked = claim_vector(factcheck.claim_reviewed)
-            similarity = cosine(content, checked)
-            # A fact-check is about one statement: the claim itself must say most of it, and
-            # more than a word or two ("the charge" is not "a BLM charge").
-            if similarity < fact_min or len(content.keys() & checked.keys()) < 3:
-                continue
-            label, _, cues = relation_engine.classify(factcheck.claim_reviewed, claim.text,
-                                                      text_kind=claim.kind)
-            _suggest(claim=claim, factcheck=factcheck, relation=label, score=similarity,
-                     cues=cues)
-            found += 1
+    found = []
+    for factcheck in factcheck_candidates(claim, settings.CLAIMTRACK_MATCH_CANDIDATES):
+        checked = claim_vector(factcheck.claim_reviewed)
+        similarity = cosine(content, checked)
+        # A fact-check is about one statement: the claim itself must say most of it, and
+        # more than a word or two ("the charge" is not "a BLM charge").
+        if similarity < fact_min or len(content.keys() & checked.keys()) < 3:
+            continue
+        label, _, cues = relation_engine.classify(factcheck.claim_reviewed, claim.text,
+                                                  text_kind=claim.kind)
+        found.append((factcheck, label, similarity, cues))
     return found
 
 
@@ -466,17 +602,33 @@ def article_match_pass(*, article_id: int, taken: MatchLease,
                                       pk__gt=taken.cursor).order_by("pk")
                  .values_list("pk", flat=True))
     batch = list(remaining[:settings.CLAIMTRACK_MATCH_CHUNK + 1])
-    for position, claim_id in enumerate(batch):
-        out_of_time = deadline is not None and time.monotonic() >= deadline
-        if position == settings.CLAIMTRACK_MATCH_CHUNK or (position and out_of_time):
+    todo = batch[:settings.CLAIMTRACK_MATCH_CHUNK]
+    more = len(batch) > len(todo)
+    this = Article.objects.filter(pk=article_id, match_started_at=taken.lease)
+
+    def progress(last_id: int) -> None:
+        # Progress is kept with the claims' links, in their transaction: a pass cut short
+        # resumes after the last batch it wrote. The batch that ends the article also marks
+        # it matched.
+        if last_id == todo[-1] and not more:
+            this.update(match_cursor=last_id, match_attempts=0, matched_at=timezone.now(),
+                        match_started_at=None)
+        else:
+            this.update(match_cursor=last_id, match_attempts=0)
+
+    done = 0
+    while done < len(todo):
+        if done and deadline is not None and time.monotonic() >= deadline:
             article_match_release(article_id=article_id, lease=taken.lease)
             return dict(totals)
-        totals.update(claim_match(claim_id=claim_id))
-        # Progress is kept claim by claim: a pass cut short resumes after the last one.
-        Article.objects.filter(pk=article_id, match_started_at=taken.lease).update(
-            match_cursor=claim_id, match_attempts=0)
-    Article.objects.filter(pk=article_id, match_started_at=taken.lease).update(
-        matched_at=timezone.now(), match_started_at=None)
+        counts = claims_match(claim_ids=todo[done:done + MATCH_BATCH], deadline=deadline,
+                              then=progress)
+        done += counts.pop("attempted")
+        totals.update(counts)
+    if more:
+        article_match_release(article_id=article_id, lease=taken.lease)
+    elif not todo:
+        this.update(matched_at=timezone.now(), match_started_at=None)
     return dict(totals)
 
 

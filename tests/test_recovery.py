@@ -219,7 +219,7 @@ def test_a_long_article_is_matched_one_claim_a_pass_with_the_same_links(settings
     claims = Claim.objects.filter(article=article, kind__in=Claim.MATCHABLE_KINDS).count()
     assert claims >= 4 and whole[0]
     settings.CLAIMTRACK_MATCH_CHUNK = 1  # a pass a claim, run in turn (not nested) in process
-    with mock.patch.object(matching, "claim_match", wraps=matching.claim_match) as matched:
+    with mock.patch.object(matching, "_prepare", wraps=matching._prepare) as matched:
         rematch_from_scratch(article)
     assert article.matched_at is not None and article.match_started_at is None
     assert matched.call_count == claims  # each claim once, over as many passes
@@ -231,7 +231,7 @@ def test_a_claim_that_always_overruns_the_time_limit_ends_matching_with_the_reas
     settings.CLAIMTRACK_MAX_ATTEMPTS = 3
     article = ingest_demo()
     Article.objects.filter(pk=article.pk).update(matched_at=None, match_cursor=0)
-    with mock.patch.object(matching, "claim_match",
+    with mock.patch.object(matching, "_prepare",
                            side_effect=SoftTimeLimitExceeded()) as matched:
         tasks.article_match_task.delay(article.pk)
     article.refresh_from_db()

@@ -249,6 +249,17 @@ class Claim(models.Model):
         """The proposition the claim bears on, or what it says where none was made."""
         return self.proposition_text or self.said
 
+    @property
+    def frame(self) -> str:
+        """The words of its sentence before the claim's content ("Trump falsely said"):
+        how the outlet frames it. Read from the article's text, or from ``frame_text`` where
+        a query annotated it (so the article's text need not be fetched)."""
+        if hasattr(self, "frame_text"):
+            return self.frame_text or ""
+        if self.sentence_start >= self.start:
+            return ""
+        return self.article.text[self.sentence_start:self.start]
+
     def __str__(self) -> str:
         text = self.said
         return text if len(text) <= 80 else text[:77] + "…"
