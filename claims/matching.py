@@ -174,18 +174,21 @@ class _Links:
     at once. A link an editor decided stays as it is."""
 
     def __init__(self, claim_ids) -> None:
-        self.existing: dict[tuple[int, str, int], tuple[int, str]] = {}
-        for pk, claim_id, status, *targets in ClaimLink.objects.filter(
-                claim_id__in=claim_ids).values_list(
-                "pk", "claim_id", "status", *(f"{t}_id" for t in _TARGETS)):
-            for name, target_id in zip(_TARGETS, targets):
-                if target_id is not None:
-                    self.existing[claim_id, name, target_id] = (pk, status)
+        self.existing: dict[tuple[int, str, int], tuple[int | None, str]] = {}
+        # Each claim's memberships, with their propositions (what it joined before).
+        self.memberships: dict[int, list[ClaimLink]] = {pk: [] for pk in claim_ids}
+        for link in ClaimLink.objects.filter(claim_id__in=claim_ids).select_related(
+                "proposition"):
+            self.existing[link.claim_id, *self._target(link)] = (link.pk, link.status)
+            if link.proposition_id is not None:
+                self.memberships[link.claim_id].append(link)
         # Pairs an editor decided from the other side: (their claim, the batch's claim).
         self.decided_towards = set(ClaimLink.objects.filter(target_claim_id__in=claim_ids)
                                    .exclude(status=ClaimLink.Status.SUGGESTED)
                                    .values_list("claim_id", "target_claim_id"))
         self.new: list[ClaimLink] = []
+        # (candidate, proposition) memberships read by the last join.
+        self.held: set[tuple[int, int]] = set()
 
     def suggest(self, *, claim: Claim, relation: str, score: float, cues, **target) -> None:
         """Create or refresh a suggested link."""
@@ -209,6 +212,18 @@ class _Links:
             # Only while still a suggestion: an editor's decision made meanwhile stands.
             ClaimLink.objects.filter(pk=known[0], status=ClaimLink.Status.SUGGESTED).update(
                 **values, updated_at=timezone.now())
+
+    def stale(self, claim: Claim, linked: list[int]) -> list[int]:
+        """Delete the claim's suggested links to claims, made before this batch, that are
+        not among ``linked``; returns the claims they pointed at."""
+        gone = {pk: target for (claim_id, name, target), (pk, status) in self.existing.items()
+                if claim_id == claim.pk and name == "target_claim" and pk is not None
+                and status == ClaimLink.Status.SUGGESTED and target not in linked}
+        if gone:
+            ClaimLink.objects.filter(pk__in=gone, status=ClaimLink.Status.SUGGESTED).delete()
+            for target in gone.values():
+                del self.existing[claim.pk, "target_claim", target]
+        return list(gone.values())
 
     def flush(self) -> None:
         """Insert the new suggestions."""
@@ -395,18 +410,20 @@ def _join_proposition(claim: Claim, terms: Mapping[str, int], weights: engine.We
     A claim already in a proposition stays there (an editor's placement, the one it started,
     or an earlier pass's); a proposition an editor has worked on (locked) gets no automatic
     members."""
-    memberships = list(ClaimLink.objects.filter(claim=claim, proposition__isnull=False)
-                       .select_related("proposition"))
+    held = list(ClaimLink.objects.filter(claim_id__in=[s.other.pk for s in scored],
+                                         proposition__isnull=False)
+                .live().select_related("proposition"))
+    # Which candidates are members of which proposition (its own, not one merged into it).
+    links.held = {(link.claim_id, link.proposition_id) for link in held}
+    memberships = links.memberships[claim.pk]
     for current in memberships:
         if current.status in ClaimLink.LIVE:
             return _resolved(current.proposition), 0
     # An editor rejected these memberships: the claim is not put back in them.
     refused = {_resolved(m.proposition).pk for m in memberships}
     side, cues = _side(claim)
-    candidate_ids = [s.other.pk for s in scored]
     propositions = {}
-    for link in (ClaimLink.objects.filter(claim_id__in=candidate_ids, proposition__isnull=False)
-                 .live().select_related("proposition")):
+    for link in held:
         proposition = _resolved(link.proposition)
         if not proposition.locked and proposition.pk not in refused:
             propositions[proposition.pk] = proposition
@@ -532,10 +549,9 @@ def _link_members(claim: Claim, proposition: Proposition | None, scored: list[_S
     """Suggest links from the claim to the best-scored other members of its proposition, at
     most CLAIMTRACK_MATCH_LINKS_MAX above the link threshold; its earlier suggestions that
     are no longer among them go. Returns (the claims linked, the claims whose link went)."""
-    members = set()
-    if proposition is not None:
-        members = set(ClaimLink.objects.members_of(proposition).values_list("claim_id",
-                                                                            flat=True))
+    # The members among the candidates, as the proposition's join read them.
+    members = {claim_id for claim_id, pk in links.held
+               if proposition is not None and pk == proposition.pk}
     threshold = engine.link_min(dense_enabled())
     side, side_cues = _side(claim)
     linked = []
@@ -555,12 +571,7 @@ def _link_members(claim: Claim, proposition: Proposition | None, scored: list[_S
         links.suggest(claim=claim, target_claim=s.other, relation=relation, score=s.score,
                       cues=cues)
         linked.append(s.other.pk)
-    stale = ClaimLink.objects.filter(claim=claim, target_claim__isnull=False,
-                                     status=ClaimLink.Status.SUGGESTED).exclude(
-        target_claim_id__in=linked)
-    dropped = list(stale.values_list("target_claim_id", flat=True))
-    stale.delete()
-    return linked, dropped
+    return linked, links.stale(claim, linked)
 
 
 def _factchecks_found(claim: Claim) -> list[tuple[FactCheck, str, float, list]]:
