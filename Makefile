@@ -14,7 +14,8 @@ LOCK_FLAGS := --python-version 3.11 --python-platform linux --generate-hashes \
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev lock lint demo demo-data test chaos worker beat migrate clean \
-	bench bench-retrieval bench-api bench-matching bench-metrics bench-pipeline
+	bench bench-retrieval bench-api bench-matching bench-metrics bench-pipeline \
+	bench-extraction-db
 
 ## List the targets with what each does
 help:
@@ -96,13 +97,18 @@ bench: install
 bench-retrieval: install
 	$(BIN)/python bench/retrieval.py
 
+## Extraction's database work per article, in process (throw-away database on
+## 127.0.0.1:5432, 100 articles; under a minute; EXTRACTION_ARGS="--processes 2 --stored 100000")
+bench-extraction-db: install
+	$(BIN)/python bench/extraction_db.py --articles 100 $(EXTRACTION_ARGS)
+
 ## Matching latency per new claim through PostgreSQL at 100k and 1M stored claims
 ## (throw-away database on 127.0.0.1:5432; about 15 minutes)
 bench-matching: install
 	$(BIN)/python bench/matching.py
 
 ## API list throughput and p99 against a plain Django view, 100k claims on PostgreSQL
-## (throw-away database on 127.0.0.1:5432, gunicorn, wrk if installed; about 3 minutes)
+## (throw-away database on 127.0.0.1:5432, gunicorn, wrk if installed; about 7 minutes)
 bench-api: install
 	$(BIN)/python bench/api.py
 
