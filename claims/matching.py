@@ -284,7 +284,7 @@ def claims_match(*, claim_ids, deadline: float | None = None,
 
     Claims may be deleted meanwhile (their article extracted again): a claim gone before the
     links are written gets none, and none points at it."""
-    ids = list(claim_ids)
+    ids = list(dict.fromkeys(claim_ids))
     found = Claim.objects.select_related("article", "claimant").in_bulk(ids)
     prepared, attempted = [], 0
     for claim_id in ids:
@@ -297,7 +297,8 @@ def claims_match(*, claim_ids, deadline: float | None = None,
     _weigh(prepared)
     counts = {"claims": 0, "factchecks": 0, "proposition": 0}
     with transaction.atomic():
-        _commit_unsynced()
+        if then is not None:
+            _commit_unsynced()  # a pass: its progress commits with it, the sweep redoes it
         if prepared:
             _write(prepared, counts)
         if then is not None and attempted:
@@ -342,9 +343,12 @@ def _weigh(prepared: list[_Prepared]) -> None:
 
 def _commit_unsynced() -> None:
     """Let this transaction's commit return before its log reaches the disk (PostgreSQL).
-    Matching writes only what it can make again: a crash loses at most the last fraction of
-    a second of passes, in order, together with the progress they recorded, and the sweep
-    matches those claims again. Every other transaction keeps waiting for the disk."""
+    Only for an article's pass, which writes what it can make again and records its
+    progress in the same transaction: a crash loses at most the last fraction of a second
+    of passes, in order, with the progress they recorded, and the sweep matches those claims
+    again (the lease taken before them was written durably). A claim matched again on its
+    own (after an edit or a fact-check import) has no such record, and waits for the disk
+    like every other transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
@@ -372,7 +376,11 @@ def _write(prepared: list[_Prepared], counts: dict[str, int]) -> None:
         linked, dropped = _link_members(p.claim, proposition, scored, links)
         counts["claims"] += len(linked)
         refresh.update((p.claim.pk, *linked, *dropped))
+    # Fact-checks were chosen before the lock: one deleted since gets no link.
+    kept = set(FactCheck.objects.filter(pk__in={f.pk for p in matched for f, *_ in p.factchecks})
+               .values_list("pk", flat=True)) if any(p.factchecks for p in matched) else set()
     for p in matched:
+        p.factchecks = [found for found in p.factchecks if found[0].pk in kept]
         for factcheck, label, similarity, cues in p.factchecks:
             links.suggest(claim=p.claim, factcheck=factcheck, relation=label,
                           score=similarity, cues=cues)
@@ -388,10 +396,10 @@ def _side(claim: Claim) -> tuple[str, tuple[str, ...]]:
 
 # The same claims come back as candidates match after match: what is read from their words
 # is kept per text in each worker (read-only mappings, so no caller can change a shared one).
-_stance = lru_cache(maxsize=100_000)(engine.stance)
+_stance = lru_cache(maxsize=20_000)(engine.stance)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _text_terms(text: str) -> MappingProxyType:
     return MappingProxyType(engine.terms_of(text))
 

@@ -75,8 +75,9 @@ def article_match_task(self, article_id: int, lease: str | None = None) -> dict 
         return matching.article_match_pass(article_id=article_id, taken=taken,
                                            deadline=deadline)
     except SoftTimeLimitExceeded:
-        # One claim took longer than half the limit: what was matched is kept and the rest
-        # goes to a new pass (attempts count, so a claim that always overruns ends it).
+        # A batch took longer than half the limit: the batches written are kept (the one
+        # cut short rolls back whole) and the rest goes to a new pass (attempts count, so a
+        # claim that always overruns ends it).
         if taken is not None:
             matching.article_match_release(article_id=article_id, lease=taken.lease)
         return None

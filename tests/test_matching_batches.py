@@ -8,12 +8,15 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from claims import ingestion, matching
+from claims import ingestion, matching, propositions, tasks
+from claims.engine import propositions as propositions_engine
 from claims.models import Article, Claim, ClaimLink, FactCheck, Proposition
 from tests.conftest import SHARED_DATA, require_data
+from tests.factories import UserFactory
 from tests.test_matching import DEMO
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -180,7 +183,75 @@ def test_matching_commits_without_waiting_for_the_disk_only_in_its_own_transacti
 
     with connection.execute_wrapper(spy):
         matching.article_match(article_id=article.pk)
+        assert seen == ["SET LOCAL synchronous_commit TO OFF"]
+        # A claim matched again on its own has no pass to redo it: it waits for the disk.
+        matching.claim_match(claim_id=article.claims.matchable().first().pk)
     assert seen == ["SET LOCAL synchronous_commit TO OFF"]
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"  # SET LOCAL: only the matching transaction
+
+
+def decide_some(editor) -> None:
+    """The desk's decisions, picked by what they link (the same in both runs): two links
+    rejected, one confirmed, two memberships rejected."""
+    links = list(ClaimLink.objects.filter(target_claim__isnull=False)
+                 .order_by("claim_id", "target_claim_id"))
+    assert len(links) >= 3
+    for link in links[:2]:
+        propositions.link_decide(link=link, user=editor, status=ClaimLink.Status.REJECTED)
+    propositions.link_decide(link=links[2], user=editor, status=ClaimLink.Status.CONFIRMED)
+    for membership in ClaimLink.objects.filter(proposition__isnull=False).order_by(
+            "claim_id")[:2]:
+        propositions.link_decide(link=membership, user=editor,
+                                 status=ClaimLink.Status.REJECTED)
+
+
+def test_matching_again_after_the_desks_decisions_is_the_same_in_batches(monkeypatch):
+    """A second pass meets links it made, links the desk decided and memberships the desk
+    refused: batches and single claims must treat them alike."""
+    monkeypatch.setattr(propositions_engine, "LINK_MIN", 0.3)  # more links to decide
+    call_command("ingest_articles", str(DEMO), no_progress=True)
+    real_articles(6)
+    editor = UserFactory(is_staff=True)
+    results = []
+    for match in (match_in_batches, match_one_at_a_time):
+        unmatched()
+        match()
+        decide_some(editor)
+        Article.objects.update(matched_at=None, match_started_at=None, match_cursor=0)
+        match()
+        results.append(state())
+    batched, alone = results
+    decided = {status for *_, status in batched["links"]}
+    assert {ClaimLink.Status.REJECTED, ClaimLink.Status.CONFIRMED} <= decided
+    assert batched == alone
+
+
+def test_claims_of_several_articles_in_one_batch_see_each_others_links():
+    call_command("ingest_articles", str(DEMO), no_progress=True)
+    ids = list(Claim.objects.matchable().order_by("pk").values_list("pk", flat=True))
+    unmatched()
+    with mock.patch.object(matching._Links, "flush", autospec=True,
+                           side_effect=matching._Links.flush) as flushed:
+        matching.claims_match(claim_ids=ids)
+    assert flushed.call_count > 1  # a claim met an earlier claim of the batch as a candidate
+    batched = state()
+    unmatched()
+    for claim_id in ids:
+        matching.claim_match(claim_id=claim_id)
+    assert state() == batched
+
+
+def test_a_time_limit_while_a_batch_is_written_rolls_it_back_and_hands_it_on():
+    article = max(real_articles(2), key=lambda a: a.claims.count())
+    unmatched()
+    with mock.patch.object(matching, "_link_members", side_effect=SoftTimeLimitExceeded()), \
+            mock.patch.object(matching.enqueue, "article_match_enqueue") as sent:
+        tasks.article_match_task.apply(args=(article.pk,))
+    article.refresh_from_db()
+    assert article.match_cursor == 0 and article.matched_at is None
+    assert article.match_started_at is None  # the lease given back with the pass
+    assert not ClaimLink.objects.filter(claim__article=article).exists()
+    assert not Proposition.objects.exists()  # the first claim's new proposition went too
+    sent.assert_called_once_with(article_id=article.pk)
