@@ -17,6 +17,7 @@ Run from the repository root with ``DATABASE_URL`` at a PostgreSQL database of o
 
     python research/matching/candidate_ranking.py eval --rank dot --share 0.2 --output OUT.csv
     python3 ../shared/data/score.py propositions ../shared/data/stance/dev.csv OUT.csv
+    python research/matching/candidate_ranking.py moved OUT.csv OTHER.csv  # claims regrouped
     python research/matching/candidate_ranking.py time --share 0.2   # in a kept bench database
       (DATABASE_URL at one kept by `bench/matching.py --keep --load-only`)
 
@@ -25,6 +26,7 @@ in; ``time`` matches nothing: it times the candidate query alone for bench/match
 real queries, and compares each path's candidates with the product's as bench/matching.py does.
 """
 import argparse
+import csv
 import os
 import statistics
 import sys
@@ -41,17 +43,15 @@ from django.db.models.expressions import RawSQL
 from claims import candidates as product
 from claims import matching
 from claims.engine import propositions as engine
-from claims.models import Claim, TermStat
+from claims.models import Claim
 
-WORD_QUERY = "websearch_to_tsquery('english', %s)"
+WORD_QUERY = product._WORD_QUERY
 
 
 def word_weights(words):
     """Each word's terms and weight: the stream weight of its heaviest term, 0 without one."""
     terms = {word: tuple(engine.terms_of(word)) for word in words}
-    wanted = {TermStat.TOTAL, *(t for found in terms.values() for t in found)}
-    df = dict(TermStat.objects.filter(term__in=wanted).values_list("term", "claims"))
-    weights = engine.Weights(df, df.get(TermStat.TOTAL, 0))
+    weights = matching.stream_weights(*terms.values())
     return {word: (found, max((weights(t) for t in found), default=0.0))
             for word, found in terms.items()}
 
@@ -100,8 +100,22 @@ def evaluate(args):
     call_command("eval_propositions", "--input", args.input, "--output", args.output)
 
 
+def moved(args):
+    """Claims whose group (the other claims in their proposition) differs between two runs."""
+    def groups(path):
+        with open(path, encoding="utf-8") as handle:
+            rows = {row["id"]: row["proposition"] for row in csv.DictReader(handle)}
+        members = {}
+        for claim, proposition in rows.items():
+            members.setdefault(proposition, set()).add(claim)
+        return {claim: members[proposition] for claim, proposition in rows.items()}
+
+    a, b = groups(args.a), groups(args.b)
+    print(f"{sum(a[claim] != b.get(claim) for claim in a)} of {len(a)} claims in another group")
+
+
 def timing(args):
-    from matching import load_queries, query_claims, scoring  # bench/matching.py
+    from matching import found_share, load_queries, query_claims, scoring  # bench/matching.py
 
     claims = query_claims(load_queries())
     paths = {"product (every word, ts_rank)": lambda c, k: product.claim_candidates(c, k, rows=0)}
@@ -121,13 +135,13 @@ def timing(args):
             scored = [scoring(c, a) for c, a in zip(claims, answers)]
             if reference is None:
                 reference = scored
-            wanted = [{pk for _, pk in s} for s in reference]
-            found = sum(len(w & {o.pk for o in a}) for w, a in zip(wanted, answers))
+            share = found_share([[o.pk for o in a] for a in answers],
+                                [[pk for _, pk in s] for s in reference])
             best = sum(bool(s) and bool(r) and s[0][0] >= r[0][0] - 1e-9
                        for s, r in zip(scored, reference))
             print(f"{label:34}{statistics.median(times):8.1f}"
                   f"{statistics.quantiles(times, n=20)[18]:8.1f}"
-                  f"{found / max(1, sum(map(len, wanted))):12.3f}"
+                  f"{share:12.3f}"
                   f"{best:>9}/{sum(map(bool, reference))}", flush=True)
     finally:
         matching.terms_count(claims=claims, sign=-1)
@@ -145,5 +159,8 @@ if __name__ == "__main__":
     tm = sub.add_parser("time")
     tm.add_argument("--share", type=float, default=engine.JOIN_MIN)
     tm.add_argument("--ranks", default="ts_rank,dot,cosine", help="rankings to time, by comma")
+    mv = sub.add_parser("moved")
+    mv.add_argument("a")
+    mv.add_argument("b")
     args = parser.parse_args()
-    evaluate(args) if args.command == "eval" else timing(args)
+    {"eval": evaluate, "time": timing, "moved": moved}[args.command](args)
